@@ -1,0 +1,233 @@
+//! The whole text pipeline for one document: lines, noise, language,
+//! sentences and tokens.
+
+use serde::Serialize;
+
+use crate::document::Document;
+use crate::lang::{identify, Lang};
+use crate::lines::{split_lines, Line};
+use crate::noise::{self, LineStats, NoiseContext, NoiseFlag};
+use crate::segment::{self, Span};
+use crate::tokens::{tokenize, Token, TokenKind};
+
+/// Options for [`analyze`].
+#[derive(Clone, Debug, Default)]
+pub struct AnalyzeOptions {
+    /// Force this language for every document (the `--lang` override).
+    pub lang: Option<Lang>,
+    /// Language used when identification fails and none is given.
+    pub fallback: Option<Lang>,
+}
+
+/// A sentence of the article body with its tokens.
+#[derive(Clone, Debug)]
+pub struct Sentence {
+    /// Byte span in the original text.
+    pub span: Span,
+    /// 1-based line number of the sentence's first byte.
+    pub line: u32,
+    /// Index of the paragraph (non-blank line) among the body's paragraphs.
+    pub para: u32,
+    /// Language the sentence was analysed in.
+    pub lang: Lang,
+    /// Tokens, in order.
+    pub tokens: Vec<Token>,
+}
+
+impl Sentence {
+    /// The sentence's text in the original.
+    pub fn text<'a>(&self, original: &'a str) -> &'a str {
+        &original[self.span.start..self.span.end]
+    }
+
+    /// Number of word tokens that are not stop words.
+    pub fn content_words(&self) -> usize {
+        self.tokens
+            .iter()
+            .filter(|t| t.kind == TokenKind::Word && !t.stop)
+            .count()
+    }
+}
+
+/// The language of one paragraph, for documents that mix languages.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct ParagraphLang {
+    /// 1-based line number of the paragraph.
+    pub line: u32,
+    /// Its language.
+    pub lang: Lang,
+}
+
+/// A document after analysis.
+#[derive(Clone, Debug)]
+pub struct Article {
+    /// The document as read.
+    pub doc: Document,
+    /// The main language.
+    pub lang: Lang,
+    /// How the language was decided: `"given"`, `"detected"` or `"fallback"`.
+    pub lang_source: &'static str,
+    /// Paragraphs whose language differs from the main one.
+    pub other_langs: Vec<ParagraphLang>,
+    /// Lines of the original.
+    pub lines: Vec<Line>,
+    /// Noise blocks, sorted.
+    pub noise: Vec<NoiseFlag>,
+    /// Body sentences (noise excluded), in order.
+    pub sentences: Vec<Sentence>,
+}
+
+impl Article {
+    /// The id of the document.
+    pub fn id(&self) -> &str {
+        &self.doc.id
+    }
+
+    /// The original text.
+    pub fn text(&self) -> &str {
+        &self.doc.text
+    }
+
+    /// Bytes of body text (sum of sentence lengths).
+    pub fn body_len(&self) -> usize {
+        self.sentences
+            .iter()
+            .map(|s| s.span.end - s.span.start)
+            .sum()
+    }
+
+    /// Whether a line is inside a noise block.
+    pub fn is_noise_line(&self, number: u32) -> bool {
+        self.noise
+            .iter()
+            .any(|f| f.lines[0] <= number && number <= f.lines[1])
+    }
+}
+
+/// Why a document could not be analysed.
+#[derive(Debug, thiserror::Error)]
+pub enum AnalyzeError {
+    /// The document's `lang` field names a language crossdup cannot stem.
+    #[error("document {id}: {source}")]
+    UnknownLang {
+        /// Document id.
+        id: String,
+        /// The parse error.
+        source: crate::lang::UnknownLang,
+    },
+    /// No language could be identified and no fallback was given.
+    #[error("document {0}: language not identified (give one with --lang)")]
+    NoLanguage(String),
+}
+
+/// Runs the pipeline on one document.
+///
+/// ```
+/// use crossdup_text::{analyze::{analyze, AnalyzeOptions}, document::Document, lang::Lang};
+/// let doc = Document::new("a.txt", "Russia asked China for help. The request included drones.\n\nLeave a Reply\n");
+/// let art = analyze(doc, &AnalyzeOptions::default(), None).unwrap();
+/// assert_eq!(art.lang, Lang::En);
+/// assert_eq!(art.sentences.len(), 2);
+/// ```
+pub fn analyze(
+    doc: Document,
+    opts: &AnalyzeOptions,
+    stats: Option<&LineStats>,
+) -> Result<Article, AnalyzeError> {
+    let lines = split_lines(&doc.text);
+    let given = match (&opts.lang, &doc.lang) {
+        (Some(l), _) => Some(*l),
+        (None, Some(code)) => {
+            Some(
+                code.parse::<Lang>()
+                    .map_err(|e| AnalyzeError::UnknownLang {
+                        id: doc.id.clone(),
+                        source: e,
+                    })?,
+            )
+        }
+        (None, None) => None,
+    };
+    // First guess of the language on the whole text, for the noise cues.
+    let first_guess = given.or_else(|| identify(&doc.text).map(|g| g.lang));
+    let noise = noise::detect(&NoiseContext {
+        text: &doc.text,
+        lines: &lines,
+        lang: first_guess,
+        stats,
+    });
+    let in_noise = |n: u32| noise.iter().any(|f| f.lines[0] <= n && n <= f.lines[1]);
+    let body: Vec<Line> = lines
+        .iter()
+        .copied()
+        .filter(|l| !l.is_blank(&doc.text) && !in_noise(l.number))
+        .collect();
+
+    // The main language: given, or identified on the body.
+    let (lang, lang_source) = match given {
+        Some(l) => (l, "given"),
+        None => {
+            let mut body_text = String::new();
+            for l in &body {
+                body_text.push_str(l.text(&doc.text));
+                body_text.push('\n');
+                if body_text.len() > 4000 {
+                    break;
+                }
+            }
+            match identify(&body_text).or_else(|| identify(&doc.text)) {
+                Some(g) => (g.lang, "detected"),
+                None => match opts.fallback {
+                    Some(l) => (l, "fallback"),
+                    None => return Err(AnalyzeError::NoLanguage(doc.id.clone())),
+                },
+            }
+        }
+    };
+
+    let mut sentences = Vec::new();
+    let mut other_langs = Vec::new();
+    let mut spans = Vec::new();
+    for (para, line) in body.iter().enumerate() {
+        let mut plang = lang;
+        if given.is_none() {
+            let t = line.text(&doc.text);
+            // Long paragraphs are judged on their own so mixed documents are seen.
+            if t.len() >= 80 {
+                if let Some(g) = identify(t) {
+                    if g.lang != lang && g.confidence > 0.9 {
+                        plang = g.lang;
+                        other_langs.push(ParagraphLang {
+                            line: line.number,
+                            lang: g.lang,
+                        });
+                    }
+                }
+            }
+        }
+        spans.clear();
+        segment::split_line(&doc.text, line.start, line.end, plang, &mut spans);
+        for s in &spans {
+            let tokens = tokenize(&doc.text, s.start, s.end, plang);
+            if tokens.is_empty() {
+                continue;
+            }
+            sentences.push(Sentence {
+                span: *s,
+                line: line.number,
+                para: para as u32,
+                lang: plang,
+                tokens,
+            });
+        }
+    }
+    Ok(Article {
+        doc,
+        lang,
+        lang_source,
+        other_langs,
+        lines,
+        noise,
+        sentences,
+    })
+}

@@ -1,0 +1,279 @@
+//! Languages crossdup can analyse, and language identification.
+//!
+//! crossdup only works with languages it can stem (the Snowball algorithms of
+//! `rust-stemmers`), so identification is restricted to that set.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Serialize, Serializer};
+
+/// A language crossdup can tokenise, stem and match.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Lang {
+    /// Arabic
+    Ar,
+    /// Danish
+    Da,
+    /// German
+    De,
+    /// Greek
+    El,
+    /// English
+    En,
+    /// Spanish
+    Es,
+    /// Finnish
+    Fi,
+    /// French
+    Fr,
+    /// Hungarian
+    Hu,
+    /// Italian
+    It,
+    /// Dutch
+    Nl,
+    /// Norwegian (Bokmål)
+    No,
+    /// Portuguese
+    Pt,
+    /// Romanian
+    Ro,
+    /// Russian
+    Ru,
+    /// Swedish
+    Sv,
+    /// Tamil
+    Ta,
+    /// Turkish
+    Tr,
+}
+
+impl Lang {
+    /// Every supported language.
+    pub const ALL: [Lang; 18] = [
+        Lang::Ar,
+        Lang::Da,
+        Lang::De,
+        Lang::El,
+        Lang::En,
+        Lang::Es,
+        Lang::Fi,
+        Lang::Fr,
+        Lang::Hu,
+        Lang::It,
+        Lang::Nl,
+        Lang::No,
+        Lang::Pt,
+        Lang::Ro,
+        Lang::Ru,
+        Lang::Sv,
+        Lang::Ta,
+        Lang::Tr,
+    ];
+
+    /// The ISO 639-1 code, e.g. `"it"`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Ar => "ar",
+            Lang::Da => "da",
+            Lang::De => "de",
+            Lang::El => "el",
+            Lang::En => "en",
+            Lang::Es => "es",
+            Lang::Fi => "fi",
+            Lang::Fr => "fr",
+            Lang::Hu => "hu",
+            Lang::It => "it",
+            Lang::Nl => "nl",
+            Lang::No => "no",
+            Lang::Pt => "pt",
+            Lang::Ro => "ro",
+            Lang::Ru => "ru",
+            Lang::Sv => "sv",
+            Lang::Ta => "ta",
+            Lang::Tr => "tr",
+        }
+    }
+
+    /// Parses an ISO 639-1 or 639-3 code (`"it"`, `"ita"`), case-insensitively.
+    pub fn from_code(code: &str) -> Option<Lang> {
+        let c = code.trim().to_ascii_lowercase();
+        Lang::ALL
+            .iter()
+            .copied()
+            .find(|l| l.code() == c || l.code3() == c || (c == "nb" && *l == Lang::No))
+    }
+
+    /// The ISO 639-3 code, e.g. `"ita"`.
+    pub fn code3(self) -> &'static str {
+        self.whatlang().code()
+    }
+
+    /// The Snowball stemming algorithm for this language.
+    pub fn stemmer_algorithm(self) -> rust_stemmers::Algorithm {
+        use rust_stemmers::Algorithm as A;
+        match self {
+            Lang::Ar => A::Arabic,
+            Lang::Da => A::Danish,
+            Lang::De => A::German,
+            Lang::El => A::Greek,
+            Lang::En => A::English,
+            Lang::Es => A::Spanish,
+            Lang::Fi => A::Finnish,
+            Lang::Fr => A::French,
+            Lang::Hu => A::Hungarian,
+            Lang::It => A::Italian,
+            Lang::Nl => A::Dutch,
+            Lang::No => A::Norwegian,
+            Lang::Pt => A::Portuguese,
+            Lang::Ro => A::Romanian,
+            Lang::Ru => A::Russian,
+            Lang::Sv => A::Swedish,
+            Lang::Ta => A::Tamil,
+            Lang::Tr => A::Turkish,
+        }
+    }
+
+    fn whatlang(self) -> whatlang::Lang {
+        use whatlang::Lang as W;
+        match self {
+            Lang::Ar => W::Ara,
+            Lang::Da => W::Dan,
+            Lang::De => W::Deu,
+            Lang::El => W::Ell,
+            Lang::En => W::Eng,
+            Lang::Es => W::Spa,
+            Lang::Fi => W::Fin,
+            Lang::Fr => W::Fra,
+            Lang::Hu => W::Hun,
+            Lang::It => W::Ita,
+            Lang::Nl => W::Nld,
+            Lang::No => W::Nob,
+            Lang::Pt => W::Por,
+            Lang::Ro => W::Ron,
+            Lang::Ru => W::Rus,
+            Lang::Sv => W::Swe,
+            Lang::Ta => W::Tam,
+            Lang::Tr => W::Tur,
+        }
+    }
+
+    fn from_whatlang(w: whatlang::Lang) -> Option<Lang> {
+        Lang::ALL.iter().copied().find(|l| l.whatlang() == w)
+    }
+}
+
+impl fmt::Display for Lang {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// Error for a language code crossdup does not support.
+#[derive(Debug, thiserror::Error)]
+#[error("unsupported language {0:?}: crossdup supports {list}", list = supported_list())]
+pub struct UnknownLang(pub String);
+
+fn supported_list() -> String {
+    Lang::ALL
+        .iter()
+        .map(|l| l.code())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl FromStr for Lang {
+    type Err = UnknownLang;
+    fn from_str(s: &str) -> Result<Lang, UnknownLang> {
+        Lang::from_code(s).ok_or_else(|| UnknownLang(s.to_string()))
+    }
+}
+
+impl Serialize for Lang {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.code())
+    }
+}
+
+/// A language guess with its confidence in `[0, 1]`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LangGuess {
+    /// The language.
+    pub lang: Lang,
+    /// How sure the identifier is.
+    pub confidence: f64,
+}
+
+/// Identifies the language of `text` among the languages crossdup supports.
+///
+/// Returns `None` when the text has no letters to judge by.
+///
+/// ```
+/// use crossdup_text::lang::{identify, Lang};
+/// let g = identify("La Russia ha chiesto sostegno alla Cina nella guerra contro l'Ucraina.").unwrap();
+/// assert_eq!(g.lang, Lang::It);
+/// ```
+pub fn identify(text: &str) -> Option<LangGuess> {
+    use std::sync::OnceLock;
+    static DETECTOR: OnceLock<whatlang::Detector> = OnceLock::new();
+    let det = DETECTOR.get_or_init(|| {
+        whatlang::Detector::with_allowlist(Lang::ALL.iter().map(|l| l.whatlang()).collect())
+    });
+    // Judge on a bounded prefix: long documents need no more evidence.
+    let sample = crate::util::prefix_at_char_boundary(text, 4000);
+    let info = det.detect(sample)?;
+    let lang = Lang::from_whatlang(info.lang())?;
+    Some(LangGuess {
+        lang,
+        confidence: info.confidence(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip() {
+        for l in Lang::ALL {
+            assert_eq!(Lang::from_code(l.code()), Some(l));
+            assert_eq!(Lang::from_code(l.code3()), Some(l));
+        }
+        assert!("xx".parse::<Lang>().is_err());
+    }
+
+    #[test]
+    fn identifies_major_languages() {
+        let cases = [
+            (
+                Lang::En,
+                "The United States is in talks with allies and partners about the war.",
+            ),
+            (
+                Lang::De,
+                "Die Vereinigten Staaten sprechen mit ihren Verbündeten über den Krieg.",
+            ),
+            (
+                Lang::Fr,
+                "Les États-Unis discutent avec leurs alliés et partenaires de la guerre.",
+            ),
+            (
+                Lang::Es,
+                "Los Estados Unidos están hablando con sus aliados sobre la guerra.",
+            ),
+            (
+                Lang::Nl,
+                "De Verenigde Staten praten met hun bondgenoten over de oorlog.",
+            ),
+            (
+                Lang::Pt,
+                "Os Estados Unidos estão conversando com seus aliados sobre a guerra.",
+            ),
+        ];
+        for (want, text) in cases {
+            assert_eq!(identify(text).map(|g| g.lang), Some(want), "{text}");
+        }
+        assert!(identify("1234 5678 ---").is_none());
+    }
+}

@@ -1,0 +1,170 @@
+//! Unicode normalisation that remembers where every byte came from.
+//!
+//! The normalised form is NFKC, with typographic quotes, dashes and spaces
+//! folded to their plain ASCII kin, and lower-cased. Each byte of the
+//! normalised text maps back to the byte offset of the original character it
+//! came from, so results found on normalised text can be shown in the source.
+
+use unicode_normalization::char::{compose, is_combining_mark};
+use unicode_normalization::UnicodeNormalization;
+
+/// Text after normalisation, with a map back into the original.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Normalized {
+    /// The normalised text.
+    pub text: String,
+    /// `origin[i]` is the byte offset in the original text of the character that
+    /// produced byte `i` of `text`; one extra entry maps `text.len()` to the
+    /// original's end.
+    pub origin: Vec<u32>,
+}
+
+impl Normalized {
+    /// The original byte span of the normalised span `start..end`.
+    pub fn original_span(&self, start: usize, end: usize) -> (usize, usize) {
+        let s = self.origin[start.min(self.text.len())] as usize;
+        let e = if end == 0 {
+            s
+        } else {
+            // End at the end of the original character behind the last byte.
+            let last = self.origin[end - 1] as usize;
+            let next = self.origin[end.min(self.text.len())] as usize;
+            next.max(last + 1)
+        };
+        (s, e)
+    }
+}
+
+/// Options for [`normalize_with`].
+#[derive(Clone, Copy, Debug)]
+pub struct NormalizeOptions {
+    /// Lower-case the text (Unicode case folding by `to_lowercase`).
+    pub fold_case: bool,
+}
+
+impl Default for NormalizeOptions {
+    fn default() -> Self {
+        NormalizeOptions { fold_case: true }
+    }
+}
+
+/// Folds one typographic character to its plain form, if it has one.
+pub fn fold_typography(c: char) -> Option<char> {
+    Some(match c {
+        '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '\u{02BC}' | '`'
+        | '\u{00B4}' => '\'',
+        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{00AB}' | '\u{00BB}'
+        | '\u{2033}' | '\u{2039}' | '\u{203A}' => '"',
+        '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2015}'
+        | '\u{2212}' => '-',
+        '\u{00A0}' | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\u{3000}' => ' ',
+        '\u{2026}' => return None, // handled by NFKC: "..."
+        '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}' => '\u{0}',
+        _ => return None,
+    })
+}
+
+/// Normalises `text` with default options (NFKC, typography folded, lower case).
+///
+/// ```
+/// use crossdup_text::normalize::normalize;
+/// let n = normalize("L’Ucraina — “Kyiv”");
+/// assert_eq!(n.text, "l'ucraina - \"kyiv\"");
+/// // "kyiv" starts after the opening quote, whose original is 3 bytes long.
+/// let at = n.text.find("kyiv").unwrap();
+/// let (s, e) = n.original_span(at, at + 4);
+/// assert_eq!(&"L’Ucraina — “Kyiv”"[s..e], "Kyiv");
+/// ```
+pub fn normalize(text: &str) -> Normalized {
+    normalize_with(text, NormalizeOptions::default())
+}
+
+/// Normalises `text` with the given options.
+pub fn normalize_with(text: &str, opts: NormalizeOptions) -> Normalized {
+    let mut out = String::with_capacity(text.len());
+    let mut origin: Vec<u32> = Vec::with_capacity(text.len() + 1);
+    let mut buf = [0u8; 4];
+    let mut push = |out: &mut String, origin: &mut Vec<u32>, c: char, at: usize| {
+        let s = c.encode_utf8(&mut buf);
+        out.push_str(s);
+        for _ in 0..s.len() {
+            origin.push(at as u32);
+        }
+    };
+    for (at, c) in text.char_indices() {
+        if let Some(f) = fold_typography(c) {
+            if f != '\u{0}' {
+                push(&mut out, &mut origin, f, at);
+            }
+            continue;
+        }
+        if c.is_ascii() {
+            let c = if opts.fold_case {
+                c.to_ascii_lowercase()
+            } else {
+                c
+            };
+            push(&mut out, &mut origin, c, at);
+            continue;
+        }
+        for k in std::iter::once(c).nfkc() {
+            let k = fold_typography(k).unwrap_or(k);
+            if k == '\u{0}' {
+                continue;
+            }
+            // Compose a combining mark with the character before it when possible.
+            if is_combining_mark(k) {
+                if let Some(prev) = out.chars().next_back() {
+                    if let Some(comp) = compose(prev, k) {
+                        let plen = prev.len_utf8();
+                        let prev_at = origin[origin.len() - plen];
+                        out.truncate(out.len() - plen);
+                        origin.truncate(origin.len() - plen);
+                        push(&mut out, &mut origin, comp, prev_at as usize);
+                        continue;
+                    }
+                }
+            }
+            if opts.fold_case {
+                for l in k.to_lowercase() {
+                    push(&mut out, &mut origin, l, at);
+                }
+            } else {
+                push(&mut out, &mut origin, k, at);
+            }
+        }
+    }
+    origin.push(text.len() as u32);
+    Normalized { text: out, origin }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_quotes_dashes_ligatures_and_case() {
+        assert_eq!(normalize("“Ciao” – ﬁne’s").text, "\"ciao\" - fine's");
+        assert_eq!(normalize("Ｆｕｌｌ").text, "full");
+    }
+
+    #[test]
+    fn composes_decomposed_accents() {
+        let n = normalize("citta\u{0300} E\u{0301}");
+        assert_eq!(n.text, "città é");
+        let (s, e) = n.original_span(0, n.text.find(' ').unwrap());
+        assert_eq!(&"citta\u{0300} E\u{0301}"[s..e], "citta\u{0300}");
+    }
+
+    #[test]
+    fn map_covers_every_byte() {
+        let src = "Ärger … “x” ½";
+        let n = normalize(src);
+        assert_eq!(n.origin.len(), n.text.len() + 1);
+        for w in n.origin.windows(2) {
+            assert!(w[0] <= w[1]);
+        }
+        assert!(n.text.contains("..."));
+        assert!(n.text.contains("1⁄2"));
+    }
+}
