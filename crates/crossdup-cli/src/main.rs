@@ -1,1 +1,352 @@
-fn main() {}
+//! The `crossdup` command-line tool.
+
+mod printer;
+
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crossdup::text::analyze::{analyze, AnalyzeOptions};
+use crossdup::{read_inputs, scan, Lang, ReadOptions, ScanOptions, Stage};
+use printer::{Format, Printer};
+
+/// Find copies, rewrites and translations of news articles across a collection.
+#[derive(Parser)]
+#[command(name = "crossdup", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Scan files, folders or JSON Lines for copies of each other, and report noise.
+    Scan(ScanArgs),
+    /// Print an article without its syndication noise.
+    Clean(CleanArgs),
+    /// Align two documents sentence by sentence.
+    Align(AlignArgs),
+}
+
+#[derive(clap::Args)]
+struct ScanArgs {
+    /// Files, folders (recursive, .txt and .md), .jsonl files, or - for stdin.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Output format (default: table on a terminal, JSON Lines otherwise).
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Write output to this file instead of stdout.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Treat every document as this language (ISO code, e.g. it).
+    #[arg(long)]
+    lang: Option<String>,
+    /// Do not report pairs scoring below this.
+    #[arg(long, default_value_t = 0.0)]
+    min_score: f32,
+    /// Also print one record per cluster of connected copies.
+    #[arg(long)]
+    clusters: bool,
+    /// No progress bar or warnings.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(clap::Args)]
+struct CleanArgs {
+    /// The article.
+    file: PathBuf,
+    /// Mark what was removed and why, instead of removing it.
+    #[arg(long)]
+    show_noise: bool,
+    /// The article's language.
+    #[arg(long)]
+    lang: Option<String>,
+}
+
+#[derive(clap::Args)]
+struct AlignArgs {
+    /// First document.
+    a: PathBuf,
+    /// Second document.
+    b: PathBuf,
+    /// Output format: table (side by side) or jsonl (the pair record).
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+    /// Language override for both.
+    #[arg(long)]
+    lang: Option<String>,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let r = match cli.command {
+        Command::Scan(a) => run_scan(a),
+        Command::Clean(a) => run_clean(a),
+        Command::Align(a) => run_align(a),
+    };
+    match r {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("crossdup: error: {e:#}");
+            ExitCode::from(if e.downcast_ref::<UsageError>().is_some() {
+                2
+            } else {
+                1
+            })
+        }
+    }
+}
+
+/// A mistake in the command line (exit code 2).
+#[derive(Debug)]
+struct UsageError(String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for UsageError {}
+
+fn parse_lang(l: &Option<String>) -> Result<Option<Lang>> {
+    match l {
+        None => Ok(None),
+        Some(s) => s
+            .parse::<Lang>()
+            .map(Some)
+            .map_err(|e| UsageError(e.to_string()).into()),
+    }
+}
+
+fn run_scan(args: ScanArgs) -> Result<u8> {
+    let lang = parse_lang(&args.lang)?;
+    if let Some(t) = args.threads {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(t.max(1))
+            .build_global()
+            .context("setting up worker threads")?;
+    }
+    let stderr_tty = io::stderr().is_terminal() && !args.quiet;
+    let read = read_inputs(&args.paths, &ReadOptions::default());
+    if !args.quiet {
+        for s in &read.skipped {
+            eprintln!("crossdup: skipped {}: {}", s.what, s.reason);
+        }
+    }
+    let n_skipped = read.skipped.len();
+    let n_docs = read.documents.len();
+    let bar = if stderr_tty && n_docs >= 200 {
+        let b = ProgressBar::new(n_docs as u64);
+        b.set_style(
+            ProgressStyle::with_template(
+                "{spinner} {msg:10} [{bar:40}] {pos}/{len} {per_sec} eta {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        Some(b)
+    } else {
+        None
+    };
+    let opts = ScanOptions {
+        lang,
+        min_score: args.min_score,
+        ..ScanOptions::default()
+    };
+    let progress = |stage: Stage, done: u64, total: u64| {
+        if let Some(b) = &bar {
+            b.set_message(stage.label());
+            b.set_length(total);
+            b.set_position(done);
+        }
+    };
+    let out = scan(read.documents, &opts, &progress);
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let format = args
+        .format
+        .unwrap_or(if io::stdout().is_terminal() && args.output.is_none() {
+            Format::Table
+        } else {
+            Format::Jsonl
+        });
+    let sink: Box<dyn Write> = match &args.output {
+        Some(p) => Box::new(io::BufWriter::new(
+            std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,
+        )),
+        None => Box::new(io::BufWriter::new(io::stdout().lock())),
+    };
+    let mut pr = Printer::new(sink, format);
+    pr.begin()?;
+    for p in &out.pairs {
+        pr.pair(p)?;
+    }
+    if args.clusters {
+        for c in &out.clusters {
+            pr.cluster(c)?;
+        }
+    }
+    for d in &out.docs {
+        pr.doc(d)?;
+    }
+    if !args.quiet {
+        for f in &out.failures {
+            eprintln!("crossdup: skipped {}: {}", f.id, f.error);
+        }
+    }
+    let summary = format!(
+        "{} documents, {} pairs, {} clusters, {} inputs skipped",
+        out.docs.len(),
+        out.pairs.len(),
+        out.clusters.len(),
+        n_skipped + out.failures.len()
+    );
+    pr.finish(&summary)?;
+    if !args.quiet && format != Format::Table {
+        eprintln!("crossdup: {summary}");
+    }
+    Ok(if n_skipped + out.failures.len() > 0 {
+        1
+    } else {
+        0
+    })
+}
+
+fn load_one(path: &PathBuf) -> Result<crossdup::Document> {
+    let text = crossdup::text::reader::load_file(path, &ReadOptions::default())
+        .map_err(|r| anyhow::anyhow!("{}: {r}", path.display()))?;
+    let id = path.display().to_string();
+    Ok(crossdup::Document::new(id, text))
+}
+
+fn run_clean(args: CleanArgs) -> Result<u8> {
+    let lang = parse_lang(&args.lang)?;
+    let doc = load_one(&args.file)?;
+    let art = analyze(
+        doc,
+        &AnalyzeOptions {
+            lang,
+            fallback: Some(Lang::En),
+        },
+        None,
+    )?;
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    let text = art.text();
+    for line in &art.lines {
+        let flag = art
+            .noise
+            .iter()
+            .find(|f| f.lines[0] <= line.number && line.number <= f.lines[1]);
+        match (flag, args.show_noise) {
+            (None, _) => writeln!(out, "{}", line.text(text))?,
+            (Some(f), true) => writeln!(out, "[{}] {}", f.kind.as_str(), line.text(text))?,
+            (Some(_), false) => {}
+        }
+    }
+    out.flush()?;
+    Ok(0)
+}
+
+fn run_align(args: AlignArgs) -> Result<u8> {
+    use crossdup::matching::{compare, profile, VerdictParams};
+    let lang = parse_lang(&args.lang)?;
+    let opts = AnalyzeOptions {
+        lang,
+        fallback: Some(Lang::En),
+    };
+    let a = analyze(load_one(&args.a)?, &opts, None)?;
+    let b = analyze(load_one(&args.b)?, &opts, None)?;
+    let (pa, pb) = (profile(&a), profile(&b));
+    let vp = VerdictParams {
+        min_coverage: 0.0,
+        min_score: 0.0,
+        ..VerdictParams::default()
+    };
+    let m = compare(&pa, &pb, &vp);
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    match (m, args.format) {
+        (None, _) => {
+            writeln!(out, "no alignment found between {} and {}", pa.id, pb.id)?;
+        }
+        (Some(m), Format::Table) => {
+            writeln!(
+                out,
+                "{} ({}) <-> {} ({}): {} score {:.3}, coverage {:.3} / {:.3}",
+                pa.id,
+                pa.lang,
+                pb.id,
+                pb.lang,
+                m.relation.as_str(),
+                m.score,
+                m.coverage_a,
+                m.coverage_b
+            )?;
+            let width = terminal_width().saturating_sub(9) / 2;
+            for l in &m.links {
+                let ta =
+                    &a.text()[pa.sents[l.a.0].start as usize..pa.sents[l.a.1 - 1].end as usize];
+                let tb =
+                    &b.text()[pb.sents[l.b.0].start as usize..pb.sents[l.b.1 - 1].end as usize];
+                let (wa, wb) = (wrap(ta, width), wrap(tb, width));
+                for k in 0..wa.len().max(wb.len()) {
+                    let left = wa.get(k).map(String::as_str).unwrap_or("");
+                    let right = wb.get(k).map(String::as_str).unwrap_or("");
+                    let sc = if k == 0 {
+                        format!("{:.2}", l.score)
+                    } else {
+                        String::new()
+                    };
+                    writeln!(out, "{left:<width$} {sc:^5} {right}")?;
+                }
+                writeln!(out)?;
+            }
+        }
+        (Some(m), _) => {
+            let rec = crossdup::PairRecord::new(&pa, &pb, &m);
+            serde_json::to_writer(&mut out, &rec)?;
+            writeln!(out)?;
+        }
+    }
+    out.flush()?;
+    Ok(0)
+}
+
+fn terminal_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(160)
+}
+
+fn wrap(s: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for w in s.split_whitespace() {
+        let cur = lines.last_mut().expect("never empty");
+        if !cur.is_empty() && cur.chars().count() + 1 + w.chars().count() > width {
+            lines.push(w.to_string());
+        } else {
+            if !cur.is_empty() {
+                cur.push(' ');
+            }
+            cur.push_str(w);
+        }
+    }
+    lines
+}

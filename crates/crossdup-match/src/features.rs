@@ -1,0 +1,223 @@
+//! Compact matching features of an analysed article.
+
+use crossdup_text::tokens::TokenKind;
+use crossdup_text::util::hash64;
+use crossdup_text::{Article, Lang};
+use unicode_normalization::UnicodeNormalization;
+
+use crate::lexicon::{lexicon, thesaurus};
+
+/// What a content token is, for matching.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// An ordinary word.
+    Word,
+    /// A capitalised word not at the start of its sentence (a name, most likely).
+    Name,
+    /// A number.
+    Number,
+}
+
+/// One content token (stop words are left out).
+#[derive(Clone, Debug)]
+pub struct Tok {
+    /// Hash of the stem in the token's own language.
+    pub stem: u64,
+    /// Hash of the accent-free lower-case surface form (language-independent).
+    pub fold: u64,
+    /// Hashes of English stems this token may translate to (for English, its stem).
+    pub pivot: Box<[u64]>,
+    /// Synonym classes of the stem (same language only).
+    pub syn: Box<[u32]>,
+    /// Word, name or number.
+    pub kind: Kind,
+    /// The folded surface form, kept for names and long words (fuzzy matching).
+    pub text: Box<str>,
+}
+
+/// One body sentence.
+#[derive(Clone, Debug)]
+pub struct Sent {
+    /// Byte span in the original text.
+    pub start: u32,
+    /// End of the byte span.
+    pub end: u32,
+    /// Length in characters.
+    pub chars: u32,
+    /// 1-based line.
+    pub line: u32,
+    /// Content tokens.
+    pub toks: Vec<Tok>,
+    /// Sorted stem hashes.
+    pub stems: Vec<u64>,
+    /// Sorted pivot hashes.
+    pub pivots: Vec<u64>,
+    /// Sorted fold hashes.
+    pub folds: Vec<u64>,
+    /// Sorted synonym class ids.
+    pub syns: Vec<u32>,
+}
+
+/// The matching profile of an article.
+#[derive(Clone, Debug)]
+pub struct Profile {
+    /// Document id.
+    pub id: String,
+    /// Main language.
+    pub lang: Lang,
+    /// Body sentences.
+    pub sents: Vec<Sent>,
+    /// Total characters of body sentences.
+    pub body_chars: u64,
+    /// Hash of the normalised body (token sequence): equal means exact duplicate.
+    pub exact_key: u64,
+    /// Number of content tokens.
+    pub content_tokens: u32,
+}
+
+/// Lower-cases and strips diacritics: `Ilyušina` -> `ilyusina`.
+pub fn fold(s: &str) -> String {
+    s.nfd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .flat_map(|c| c.to_lowercase())
+        .collect()
+}
+
+fn key(lang: Lang, s: &str) -> u64 {
+    let mut h = hash64(s.as_bytes());
+    h ^= (lang as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    h
+}
+
+/// The language-tagged hash of a stem, as stored in [`Tok::stem`].
+pub fn stem_key(lang: Lang, stem: &str) -> u64 {
+    key(lang, stem)
+}
+
+/// Hash of an English stem, as stored in [`Tok::pivot`].
+pub fn pivot_key(en_stem: &str) -> u64 {
+    key(Lang::En, en_stem)
+}
+
+/// Hash of a folded surface form, as stored in [`Tok::fold`].
+pub fn fold_key(folded: &str) -> u64 {
+    hash64(folded.as_bytes()) ^ 0x5bd1_e995
+}
+
+/// Builds the profile of an analysed article.
+pub fn profile(art: &Article) -> Profile {
+    let mut sents = Vec::with_capacity(art.sentences.len());
+    let mut body_chars = 0u64;
+    let mut exact = String::new();
+    let mut content_tokens = 0u32;
+    for s in &art.sentences {
+        let lang = s.lang;
+        let lex = if lang == Lang::En {
+            None
+        } else {
+            Some(lexicon(lang))
+        };
+        let th = thesaurus(lang);
+        let mut toks = Vec::new();
+        for (i, t) in s.tokens.iter().enumerate() {
+            exact.push_str(&t.norm);
+            exact.push(' ');
+            if t.stop && t.kind == TokenKind::Word {
+                continue;
+            }
+            let folded = fold(&t.norm);
+            let kind = match t.kind {
+                TokenKind::Number => Kind::Number,
+                TokenKind::Word if t.capitalized && i > 0 => Kind::Name,
+                TokenKind::Word => Kind::Word,
+            };
+            let pivot: Box<[u64]> = match lex {
+                None => Box::new([pivot_key(&t.stem)]),
+                Some(lex) => lex
+                    .translate(&t.stem)
+                    .iter()
+                    .map(|(e, _)| pivot_key(e))
+                    .collect(),
+            };
+            let syn: Box<[u32]> = if kind == Kind::Number {
+                Box::new([])
+            } else {
+                th.classes(&t.stem).into()
+            };
+            let keep_text = kind == Kind::Name || folded.chars().count() >= 5;
+            toks.push(Tok {
+                stem: if kind == Kind::Number {
+                    fold_key(&t.norm)
+                } else {
+                    stem_key(lang, &t.stem)
+                },
+                fold: fold_key(&folded),
+                pivot,
+                syn,
+                kind,
+                text: if keep_text { folded.into() } else { "".into() },
+            });
+        }
+        content_tokens += toks.len() as u32;
+        let chars = s.text(art.text()).chars().count() as u32;
+        body_chars += chars as u64;
+        let mut stems: Vec<u64> = toks.iter().map(|t| t.stem).collect();
+        stems.sort_unstable();
+        stems.dedup();
+        let mut pivots: Vec<u64> = toks.iter().flat_map(|t| t.pivot.iter().copied()).collect();
+        pivots.sort_unstable();
+        pivots.dedup();
+        let mut folds: Vec<u64> = toks.iter().map(|t| t.fold).collect();
+        folds.sort_unstable();
+        folds.dedup();
+        let mut syns: Vec<u32> = toks.iter().flat_map(|t| t.syn.iter().copied()).collect();
+        syns.sort_unstable();
+        syns.dedup();
+        sents.push(Sent {
+            start: s.span.start as u32,
+            end: s.span.end as u32,
+            chars,
+            line: s.line,
+            toks,
+            stems,
+            pivots,
+            folds,
+            syns,
+        });
+    }
+    Profile {
+        id: art.doc.id.clone(),
+        lang: art.lang,
+        sents,
+        body_chars,
+        exact_key: hash64(exact.as_bytes()),
+        content_tokens,
+    }
+}
+
+/// Candidate-search terms of a profile: native stems (tagged by language),
+/// pivot (English) stems, and language-independent anchors (numbers, names).
+/// Each term is listed once with its count.
+pub fn search_terms(p: &Profile) -> Vec<(u64, u32)> {
+    let mut all: Vec<u64> = Vec::new();
+    for s in &p.sents {
+        for t in s.toks.iter() {
+            all.push(t.stem);
+            if p.lang != Lang::En {
+                all.extend(t.pivot.iter().copied());
+            }
+            if t.kind != Kind::Word {
+                all.push(t.fold);
+            }
+        }
+    }
+    all.sort_unstable();
+    let mut out: Vec<(u64, u32)> = Vec::new();
+    for k in all {
+        match out.last_mut() {
+            Some((last, n)) if *last == k => *n += 1,
+            _ => out.push((k, 1)),
+        }
+    }
+    out
+}

@@ -1,0 +1,165 @@
+//! Bilingual lexicons (language -> English, stem to stem, weighted) and
+//! thesauri (synonym classes within one language).
+
+use std::sync::{Mutex, OnceLock};
+
+use crossdup_text::tokens::stem;
+use crossdup_text::Lang;
+use rustc_hash::FxHashMap;
+
+use crate::resources::read_data_file;
+
+/// Translations of a language's stems into English stems, with weights in `(0, 1]`.
+#[derive(Debug, Default)]
+pub struct Lexicon {
+    map: FxHashMap<String, Vec<(String, f32)>>,
+}
+
+impl Lexicon {
+    /// Builds a lexicon from `word<TAB>english_word<TAB>weight` lines; both
+    /// sides are stemmed, weights of pairs that meet after stemming are summed
+    /// and capped at 1. At most `per_word` translations per source stem are kept.
+    pub fn from_tsv(src: &str, lang: Lang, per_word: usize) -> Lexicon {
+        let mut acc: FxHashMap<String, FxHashMap<String, f32>> = FxHashMap::default();
+        for line in src.lines() {
+            let mut it = line.split('\t');
+            let (Some(a), Some(b)) = (it.next(), it.next()) else {
+                continue;
+            };
+            let w: f32 = it.next().and_then(|w| w.trim().parse().ok()).unwrap_or(1.0);
+            if a.is_empty() || b.is_empty() || !(w > 0.0) {
+                continue;
+            }
+            let sa = stem(&a.to_lowercase(), lang);
+            let sb = stem(&b.to_lowercase(), Lang::En);
+            let e = acc.entry(sa).or_default().entry(sb).or_insert(0.0);
+            *e = (*e + w).min(1.0);
+        }
+        let map = acc
+            .into_iter()
+            .map(|(k, v)| {
+                let mut v: Vec<(String, f32)> = v.into_iter().collect();
+                v.sort_by(|x, y| y.1.total_cmp(&x.1).then_with(|| x.0.cmp(&y.0)));
+                v.truncate(per_word);
+                (k, v)
+            })
+            .collect();
+        Lexicon { map }
+    }
+
+    /// English stems for a source stem, strongest first.
+    pub fn translate(&self, src_stem: &str) -> &[(String, f32)] {
+        self.map.get(src_stem).map(|v| v.as_slice()).unwrap_or(&[])
+    }
+
+    /// Number of source stems.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Whether the lexicon has no entries.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+}
+
+type Cache<T> = Mutex<FxHashMap<Lang, &'static T>>;
+
+/// The shipped lexicon `data/lexicons/<lang>-en.tsv.gz`, loaded once; an empty
+/// lexicon if the file is missing (then only anchors and cognates match).
+pub fn lexicon(lang: Lang) -> &'static Lexicon {
+    static CACHE: OnceLock<Cache<Lexicon>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let mut guard = cache.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(l) = guard.get(&lang) {
+        return l;
+    }
+    let lex = match read_data_file(&format!("lexicons/{}-en.tsv.gz", lang.code())) {
+        Some(Ok(text)) => Lexicon::from_tsv(&text, lang, 6),
+        _ => Lexicon::default(),
+    };
+    let leaked: &'static Lexicon = Box::leak(Box::new(lex));
+    guard.insert(lang, leaked);
+    leaked
+}
+
+/// Synonym classes of one language: stem -> ids of the classes it belongs to.
+#[derive(Debug, Default)]
+pub struct Thesaurus {
+    classes: FxHashMap<String, Vec<u32>>,
+}
+
+impl Thesaurus {
+    /// Builds from one class per line, words separated by tabs. Classes with
+    /// more than `max_class` words are skipped (too vague to be synonyms).
+    pub fn from_tsv(src: &str, lang: Lang, max_class: usize) -> Thesaurus {
+        let mut classes: FxHashMap<String, Vec<u32>> = FxHashMap::default();
+        for (id, line) in src.lines().enumerate() {
+            let words: Vec<&str> = line.split('\t').filter(|w| !w.is_empty()).collect();
+            if words.len() < 2 || words.len() > max_class {
+                continue;
+            }
+            let mut stems: Vec<String> = words
+                .iter()
+                .map(|w| stem(&w.to_lowercase(), lang))
+                .collect();
+            stems.sort();
+            stems.dedup();
+            if stems.len() < 2 {
+                continue;
+            }
+            for s in stems {
+                classes.entry(s).or_default().push(id as u32);
+            }
+        }
+        Thesaurus { classes }
+    }
+
+    /// Class ids of a stem.
+    pub fn classes(&self, stem: &str) -> &[u32] {
+        self.classes.get(stem).map(|v| v.as_slice()).unwrap_or(&[])
+    }
+
+    /// Whether two stems share a class.
+    pub fn synonyms(&self, a: &str, b: &str) -> bool {
+        let (x, y) = (self.classes(a), self.classes(b));
+        x.iter().any(|c| y.contains(c))
+    }
+}
+
+/// The shipped thesaurus `data/thesaurus/<lang>.tsv.gz`, loaded once.
+pub fn thesaurus(lang: Lang) -> &'static Thesaurus {
+    static CACHE: OnceLock<Cache<Thesaurus>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let mut guard = cache.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(t) = guard.get(&lang) {
+        return t;
+    }
+    let th = match read_data_file(&format!("thesaurus/{}.tsv.gz", lang.code())) {
+        Some(Ok(text)) => Thesaurus::from_tsv(&text, lang, 12),
+        _ => Thesaurus::default(),
+    };
+    let leaked: &'static Thesaurus = Box::leak(Box::new(th));
+    guard.insert(lang, leaked);
+    leaked
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lexicon_stems_both_sides_and_ranks() {
+        let lex = Lexicon::from_tsv("guerra\twar\t0.9\nguerre\twars\t0.2\nfunzionari\tofficials\t0.8\nfunzionario\tofficer\t0.3\n", Lang::It, 4);
+        let t = lex.translate(&stem("funzionario", Lang::It));
+        assert_eq!(t[0].0, stem("official", Lang::En));
+        assert_eq!(t.len(), 2);
+    }
+
+    #[test]
+    fn thesaurus_classes() {
+        let th = Thesaurus::from_tsv("war\twarfare\nsaid\tstated\tsays\n", Lang::En, 12);
+        assert!(th.synonyms(&stem("war", Lang::En), &stem("warfare", Lang::En)));
+        assert!(!th.synonyms(&stem("war", Lang::En), &stem("said", Lang::En)));
+    }
+}

@@ -1,0 +1,139 @@
+//! Sentence-pair similarity: one trait, three implementations (identity of
+//! stems, synonym classes within a language, lexical translation across
+//! languages), all counting matched content tokens on both sides.
+
+use crate::features::{Kind, Sent, Tok};
+
+/// Tokens matched on each side of a sentence pair.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Overlap {
+    /// Tokens of the first sentence that found a partner.
+    pub a: f32,
+    /// Tokens of the second sentence that found a partner.
+    pub b: f32,
+    /// Tokens of the first sentence matched by identical stem (same language only).
+    pub a_exact: f32,
+}
+
+/// Counts how the content tokens of two sentences match.
+pub trait SentenceSimilarity: Sync {
+    /// The overlap of `a` (from the first document) and `b` (from the second).
+    fn overlap(&self, a: &Sent, b: &Sent) -> Overlap;
+}
+
+fn has<T: Ord>(sorted: &[T], x: &T) -> bool {
+    sorted.binary_search(x).is_ok()
+}
+
+fn fuzzy_name(a: &Tok, b: &Sent) -> bool {
+    if a.text.chars().count() < 5 {
+        return false;
+    }
+    b.toks.iter().any(|t| {
+        t.text.len() >= 4
+            && (t.kind == Kind::Name || a.kind == Kind::Name)
+            && t.text.chars().next() == a.text.chars().next()
+            && strsim::jaro_winkler(&a.text, &t.text) >= 0.9
+    })
+}
+
+/// Same language: stems, synonyms and spelling variants of names.
+#[derive(Clone, Copy, Debug)]
+pub struct Monolingual {
+    /// Credit for a synonym match (an identical stem counts 1).
+    pub synonym_weight: f32,
+}
+
+impl Default for Monolingual {
+    fn default() -> Self {
+        Monolingual {
+            synonym_weight: 0.8,
+        }
+    }
+}
+
+impl Monolingual {
+    fn side(&self, x: &Sent, y: &Sent) -> (f32, f32) {
+        let (mut m, mut exact) = (0.0f32, 0.0f32);
+        for t in &x.toks {
+            if has(&y.stems, &t.stem) {
+                m += 1.0;
+                exact += 1.0;
+            } else if t.syn.iter().any(|c| has(&y.syns, c)) {
+                m += self.synonym_weight;
+            } else if t.kind == Kind::Name && fuzzy_name(t, y) {
+                m += self.synonym_weight;
+            }
+        }
+        (m, exact)
+    }
+}
+
+impl SentenceSimilarity for Monolingual {
+    fn overlap(&self, a: &Sent, b: &Sent) -> Overlap {
+        let (ma, ea) = self.side(a, b);
+        let (mb, _) = self.side(b, a);
+        Overlap {
+            a: ma,
+            b: mb,
+            a_exact: ea,
+        }
+    }
+}
+
+/// Across languages: lexical translation into English pivots, shared surface
+/// forms (names, numbers, untranslated words), and cognates.
+#[derive(Clone, Copy, Debug)]
+pub struct Bilingual {
+    /// Credit for a cognate or fuzzy name match.
+    pub cognate_weight: f32,
+}
+
+impl Default for Bilingual {
+    fn default() -> Self {
+        Bilingual {
+            cognate_weight: 0.7,
+        }
+    }
+}
+
+impl Bilingual {
+    fn side(&self, x: &Sent, y: &Sent) -> f32 {
+        let mut m = 0.0f32;
+        for t in &x.toks {
+            if t.kind == Kind::Number {
+                if has(&y.folds, &t.fold) {
+                    m += 1.0;
+                }
+                continue;
+            }
+            if has(&y.folds, &t.fold) || t.pivot.iter().any(|p| has(&y.pivots, p)) {
+                m += 1.0;
+            } else if t.text.chars().count() >= 5 && cognate(t, y) {
+                m += self.cognate_weight;
+            }
+        }
+        m
+    }
+}
+
+fn cognate(a: &Tok, b: &Sent) -> bool {
+    let n = a.text.chars().count();
+    b.toks.iter().any(|t| {
+        let m = t.text.chars().count();
+        m >= 5
+            && n.abs_diff(m) <= 3
+            && a.text.chars().next() == t.text.chars().next()
+            && strsim::normalized_levenshtein(&a.text, &t.text) >= 0.72
+    })
+}
+
+impl SentenceSimilarity for Bilingual {
+    fn overlap(&self, a: &Sent, b: &Sent) -> Overlap {
+        Overlap {
+            a: self.side(a, b),
+            b: self.side(b, a),
+            a_exact: 0.0,
+        }
+    }
+}

@@ -1,0 +1,164 @@
+//! Verdicts: is a pair of documents an exact copy, a near duplicate, a
+//! rewrite or a translation, with what score and coverage?
+
+use serde::Serialize;
+
+use crate::align::{align, AlignParams, Link};
+use crate::features::Profile;
+use crate::similarity::{Bilingual, Monolingual, SentenceSimilarity};
+
+/// The relation between two documents.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Relation {
+    /// Same text after normalisation.
+    Exact,
+    /// The same article, with small edits, cuts, additions or other furniture.
+    NearDuplicate,
+    /// The same article with words swapped for synonyms (spun).
+    Rewrite,
+    /// The same article in another language.
+    Translation,
+}
+
+impl Relation {
+    /// The name used in output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Relation::Exact => "exact",
+            Relation::NearDuplicate => "near_duplicate",
+            Relation::Rewrite => "rewrite",
+            Relation::Translation => "translation",
+        }
+    }
+}
+
+/// Thresholds of the verdict.
+#[derive(Clone, Copy, Debug)]
+pub struct VerdictParams {
+    /// Aligned links below this score do not count towards coverage.
+    pub link_min: f32,
+    /// Minimum coverage of the better-covered side (containment).
+    pub min_coverage: f32,
+    /// Minimum mean score of the counted links.
+    pub min_score: f32,
+    /// Share of identical-stem matches above which a same-language copy is a
+    /// near duplicate rather than a rewrite.
+    pub rewrite_exact_max: f32,
+    /// A side covered less than this makes a translation partial.
+    pub partial_below: f32,
+}
+
+impl Default for VerdictParams {
+    fn default() -> Self {
+        VerdictParams {
+            link_min: 0.3,
+            min_coverage: 0.6,
+            min_score: 0.4,
+            rewrite_exact_max: 0.8,
+            partial_below: 0.6,
+        }
+    }
+}
+
+/// A verified pair.
+#[derive(Clone, Debug)]
+pub struct PairMatch {
+    /// The relation.
+    pub relation: Relation,
+    /// Overall score in `[0, 1]`.
+    pub score: f32,
+    /// Share of the first document's body covered by counted links.
+    pub coverage_a: f32,
+    /// Share of the second document's body covered by counted links.
+    pub coverage_b: f32,
+    /// Whether only part of one document has a counterpart.
+    pub partial: bool,
+    /// The counted links.
+    pub links: Vec<Link>,
+}
+
+/// Compares two profiles and gives a verdict, or `None` when they are not copies.
+pub fn compare(a: &Profile, b: &Profile, vp: &VerdictParams) -> Option<PairMatch> {
+    if a.sents.is_empty() || b.sents.is_empty() {
+        return None;
+    }
+    let same = a.lang == b.lang;
+    if same && a.exact_key == b.exact_key {
+        let links = (0..a.sents.len().min(b.sents.len()))
+            .map(|i| Link {
+                a: (i, i + 1),
+                b: (i, i + 1),
+                score: 1.0,
+                exact: 1.0,
+            })
+            .collect();
+        return Some(PairMatch {
+            relation: Relation::Exact,
+            score: 1.0,
+            coverage_a: 1.0,
+            coverage_b: 1.0,
+            partial: false,
+            links,
+        });
+    }
+    let mono = Monolingual::default();
+    let bi = Bilingual::default();
+    let sim: &dyn SentenceSimilarity = if same { &mono } else { &bi };
+    let ap = AlignParams::default();
+    let links: Vec<Link> = align(a, b, sim, &ap)
+        .into_iter()
+        .filter(|l| l.score >= vp.link_min)
+        .collect();
+    if links.is_empty() {
+        return None;
+    }
+    let chars = |p: &Profile, r: (usize, usize)| -> u64 {
+        p.sents[r.0..r.1].iter().map(|s| s.chars as u64).sum()
+    };
+    let (mut ca, mut cb, mut wsum, mut esum) = (0u64, 0u64, 0f64, 0f64);
+    for l in &links {
+        let (x, y) = (chars(a, l.a), chars(b, l.b));
+        ca += x;
+        cb += y;
+        wsum += l.score as f64 * (x + y) as f64;
+        esum += l.exact as f64 * (x + y) as f64;
+    }
+    let coverage_a = (ca as f64 / a.body_chars.max(1) as f64).min(1.0) as f32;
+    let coverage_b = (cb as f64 / b.body_chars.max(1) as f64).min(1.0) as f32;
+    let mean = (wsum / (ca + cb).max(1) as f64) as f32;
+    let exact_share = (esum / (ca + cb).max(1) as f64) as f32;
+    let contain = coverage_a.max(coverage_b);
+    if contain < vp.min_coverage || mean < vp.min_score {
+        return None;
+    }
+    // Evidence must not rest on a single short sentence.
+    let linked_tokens: usize = links
+        .iter()
+        .map(|l| {
+            a.sents[l.a.0..l.a.1]
+                .iter()
+                .map(|s| s.toks.len())
+                .sum::<usize>()
+        })
+        .sum();
+    if linked_tokens < 6 {
+        return None;
+    }
+    let relation = if !same {
+        Relation::Translation
+    } else if exact_share >= vp.rewrite_exact_max {
+        Relation::NearDuplicate
+    } else {
+        Relation::Rewrite
+    };
+    let score = (mean * (0.5 + 0.5 * contain)).min(1.0);
+    Some(PairMatch {
+        relation,
+        score,
+        coverage_a,
+        coverage_b,
+        partial: coverage_a.min(coverage_b) < vp.partial_below,
+        links,
+    })
+}

@@ -1,0 +1,288 @@
+//! Batch scans: every document against every other, through candidate search.
+
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+
+use crossdup_index::MemIndex;
+use crossdup_match::{compare, profile, search_terms, Profile, VerdictParams};
+use crossdup_text::{analyze, AnalyzeOptions, Document, Lang, LineStats};
+
+use crate::records::{ClusterRecord, DocRecord, PairRecord};
+
+/// Options of a scan.
+#[derive(Clone, Debug)]
+pub struct ScanOptions {
+    /// Force one language for every document.
+    pub lang: Option<Lang>,
+    /// Pairs scoring below this are not reported.
+    pub min_score: f32,
+    /// Candidates checked per document.
+    pub candidates: usize,
+    /// Minimum candidate similarity (cosine of term bags).
+    pub min_candidate: f32,
+    /// Verdict thresholds.
+    pub verdict: VerdictParams,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            lang: None,
+            min_score: 0.0,
+            candidates: 10,
+            min_candidate: 0.05,
+            verdict: VerdictParams::default(),
+        }
+    }
+}
+
+/// Stages reported to a progress callback.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// Reading and cleaning documents.
+    Analyze,
+    /// Finding candidate pairs.
+    Candidates,
+    /// Aligning and judging candidate pairs.
+    Verify,
+}
+
+impl Stage {
+    /// A short label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Stage::Analyze => "analysing",
+            Stage::Candidates => "searching",
+            Stage::Verify => "aligning",
+        }
+    }
+}
+
+/// A document that could not be analysed.
+#[derive(Clone, Debug)]
+pub struct Failure {
+    /// Document id.
+    pub id: String,
+    /// What went wrong.
+    pub error: String,
+}
+
+/// The result of a scan.
+#[derive(Debug, Default)]
+pub struct ScanOutput {
+    /// One record per analysed document, in input order.
+    pub docs: Vec<DocRecord>,
+    /// Verified pairs, sorted by ids.
+    pub pairs: Vec<PairRecord>,
+    /// Clusters of connected copies.
+    pub clusters: Vec<ClusterRecord>,
+    /// Documents that could not be analysed.
+    pub failures: Vec<Failure>,
+}
+
+/// A progress callback: stage, done, total.
+pub type Progress<'a> = &'a (dyn Fn(Stage, u64, u64) + Sync);
+
+/// Scans documents for copies, rewrites and translations of each other.
+///
+/// ```
+/// use crossdup::{scan, Document, ScanOptions};
+/// let text = "The Kremlin asked Beijing for drones and financial aid, two officials said on Monday.\nChina denied the report in a statement from its foreign ministry.\n";
+/// let docs = vec![Document::new("a.txt", text), Document::new("b.txt", text)];
+/// let out = scan(docs, &ScanOptions::default(), &|_, _, _| {});
+/// assert_eq!(out.pairs.len(), 1);
+/// assert_eq!(out.pairs[0].relation, "exact");
+/// ```
+pub fn scan(docs: Vec<Document>, opts: &ScanOptions, progress: Progress<'_>) -> ScanOutput {
+    let total = docs.len() as u64;
+    // Collection statistics for repeated-line noise.
+    let stats = docs
+        .par_iter()
+        .fold(LineStats::new, |mut s, d| {
+            s.add_document(&d.text);
+            s
+        })
+        .reduce(LineStats::new, |mut a, b| {
+            a.merge(b);
+            a
+        });
+    let aopts = AnalyzeOptions {
+        lang: opts.lang,
+        fallback: None,
+    };
+    let done = std::sync::atomic::AtomicU64::new(0);
+    let analysed: Vec<Result<(DocRecord, Profile, Option<String>), Failure>> = docs
+        .into_par_iter()
+        .map(|d| {
+            let id = d.id.clone();
+            let published = d.published.clone();
+            let r = analyze(d, &aopts, Some(&stats))
+                .map(|art| (DocRecord::new(&art), profile(&art), published))
+                .map_err(|e| Failure {
+                    id,
+                    error: e.to_string(),
+                });
+            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            if n % 64 == 0 || n == total {
+                progress(Stage::Analyze, n, total);
+            }
+            r
+        })
+        .collect();
+    let mut out = ScanOutput::default();
+    let mut profiles = Vec::new();
+    let mut published = Vec::new();
+    for r in analysed {
+        match r {
+            Ok((rec, p, pubd)) => {
+                out.docs.push(rec);
+                profiles.push(p);
+                published.push(pubd);
+            }
+            Err(f) => out.failures.push(f),
+        }
+    }
+    let pairs = find_pairs(&profiles, opts, progress);
+    out.pairs = pairs;
+    out.clusters = assign_clusters(&mut out.pairs, &profiles, &published);
+    out
+}
+
+/// Finds and verifies the copy pairs among profiles.
+pub fn find_pairs(
+    profiles: &[Profile],
+    opts: &ScanOptions,
+    progress: Progress<'_>,
+) -> Vec<PairRecord> {
+    let n = profiles.len() as u64;
+    let terms: Vec<Vec<(u64, u32)>> = profiles.par_iter().map(search_terms).collect();
+    let mut index = MemIndex::new();
+    for t in &terms {
+        index.add(t);
+    }
+    index.freeze(0.05);
+    // Candidate pairs, each once.
+    let done = std::sync::atomic::AtomicU64::new(0);
+    let mut cands: Vec<(u32, u32)> = (0..profiles.len() as u32)
+        .into_par_iter()
+        .flat_map_iter(|i| {
+            let c = index.similar(i, opts.candidates, opts.min_candidate);
+            let k = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            if k % 256 == 0 || k == n {
+                progress(Stage::Candidates, k, n);
+            }
+            c.into_iter().map(move |c| (i.min(c.doc), i.max(c.doc)))
+        })
+        .collect();
+    cands.sort_unstable();
+    cands.dedup();
+    let total = cands.len() as u64;
+    let done = std::sync::atomic::AtomicU64::new(0);
+    let mut pairs: Vec<PairRecord> = cands
+        .par_iter()
+        .filter_map(|&(i, j)| {
+            let (a, b) = (&profiles[i as usize], &profiles[j as usize]);
+            let r = compare(a, b, &opts.verdict)
+                .filter(|m| m.score >= opts.min_score)
+                .map(|m| PairRecord::new(a, b, &m));
+            let k = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            if k % 256 == 0 || k == total {
+                progress(Stage::Verify, k, total);
+            }
+            r
+        })
+        .collect();
+    pairs.sort_by(|x, y| (&x.a, &x.b).cmp(&(&y.a, &y.b)));
+    pairs
+}
+
+fn find(parent: &mut [u32], x: u32) -> u32 {
+    let mut r = x;
+    while parent[r as usize] != r {
+        r = parent[r as usize];
+    }
+    let mut c = x;
+    while parent[c as usize] != r {
+        let next = parent[c as usize];
+        parent[c as usize] = r;
+        c = next;
+    }
+    r
+}
+
+/// Gives connected pairs a cluster number and lists the clusters.
+pub fn assign_clusters(
+    pairs: &mut [PairRecord],
+    profiles: &[Profile],
+    published: &[Option<String>],
+) -> Vec<ClusterRecord> {
+    let pos: FxHashMap<&str, u32> = profiles
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.id.as_str(), i as u32))
+        .collect();
+    let mut parent: Vec<u32> = (0..profiles.len() as u32).collect();
+    for p in pairs.iter() {
+        if let (Some(&x), Some(&y)) = (pos.get(p.a.as_str()), pos.get(p.b.as_str())) {
+            let (rx, ry) = (find(&mut parent, x), find(&mut parent, y));
+            if rx != ry {
+                parent[rx.max(ry) as usize] = rx.min(ry);
+            }
+        }
+    }
+    let mut members: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
+    for p in pairs.iter() {
+        for id in [&p.a, &p.b] {
+            if let Some(&x) = pos.get(id.as_str()) {
+                let r = find(&mut parent, x);
+                let m = members.entry(r).or_default();
+                if !m.contains(&x) {
+                    m.push(x);
+                }
+            }
+        }
+    }
+    let mut roots: Vec<u32> = members.keys().copied().collect();
+    roots.sort_unstable();
+    let number: FxHashMap<u32, u32> = roots
+        .iter()
+        .enumerate()
+        .map(|(k, &r)| (r, k as u32 + 1))
+        .collect();
+    for p in pairs.iter_mut() {
+        if let Some(&x) = pos.get(p.a.as_str()) {
+            let r = find(&mut parent, x);
+            p.cluster = number.get(&r).copied();
+        }
+    }
+    roots
+        .iter()
+        .map(|r| {
+            let m = &members[r];
+            let rep = m
+                .iter()
+                .copied()
+                .min_by(|&x, &y| {
+                    let (px, py) = (&published[x as usize], &published[y as usize]);
+                    match (px, py) {
+                        (Some(a), Some(b)) => a.cmp(b),
+                        (Some(_), None) => std::cmp::Ordering::Less,
+                        (None, Some(_)) => std::cmp::Ordering::Greater,
+                        (None, None) => profiles[y as usize]
+                            .body_chars
+                            .cmp(&profiles[x as usize].body_chars),
+                    }
+                    .then(x.cmp(&y))
+                })
+                .unwrap_or(*r);
+            let mut ids: Vec<String> = m.iter().map(|&x| profiles[x as usize].id.clone()).collect();
+            ids.sort();
+            ClusterRecord {
+                kind: "cluster",
+                cluster: number[r],
+                members: ids,
+                representative: profiles[rep as usize].id.clone(),
+            }
+        })
+        .collect()
+}
