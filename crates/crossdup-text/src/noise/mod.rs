@@ -13,6 +13,12 @@ use serde::Serialize;
 use crate::lang::Lang;
 use crate::lines::Line;
 
+pub mod cues;
+pub mod headline;
+pub mod related;
+pub mod repeated;
+pub mod shape;
+
 /// What kind of furniture a flagged block is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -152,9 +158,164 @@ pub trait NoiseDetector: Send + Sync {
     fn detect(&self, cx: &NoiseContext<'_>, out: &mut Vec<NoiseFlag>);
 }
 
+/// Every detector, in order of precedence: when two detectors flag the same
+/// line, the kind of the earlier one is kept.
+pub static DETECTORS: &[&dyn NoiseDetector] = &[
+    &cues::CueDetector,
+    &related::RelatedDetector,
+    &headline::HeadlineDetector,
+    &repeated::RepeatedDetector,
+];
+
+/// A flag for the lines `first..=last` (0-based indices into `cx.lines`).
+pub fn flag_lines(cx: &NoiseContext<'_>, first: usize, last: usize, kind: NoiseKind) -> NoiseFlag {
+    let (a, b) = (&cx.lines[first], &cx.lines[last.max(first)]);
+    NoiseFlag {
+        lines: [a.number, b.number],
+        start: a.start,
+        end: b.end,
+        kind,
+    }
+}
+
 /// Runs every registered detector and merges their flags into sorted,
 /// non-overlapping blocks.
+///
+/// Each non-blank line takes the kind of the first detector (in
+/// [`DETECTORS`] order) that flagged it; consecutive lines of one kind make
+/// one block, and blank lines between two lines of a block belong to it.
 pub fn detect(cx: &NoiseContext<'_>) -> Vec<NoiseFlag> {
-    let _ = cx;
-    Vec::new()
+    let mut raw = Vec::new();
+    let mut per_line: Vec<Option<NoiseKind>> = vec![None; cx.lines.len()];
+    for d in DETECTORS {
+        raw.clear();
+        d.detect(cx, &mut raw);
+        for f in &raw {
+            for (i, line) in cx.lines.iter().enumerate() {
+                if line.number >= f.lines[0]
+                    && line.number <= f.lines[1]
+                    && per_line[i].is_none()
+                    && !line.is_blank(cx.text)
+                {
+                    per_line[i] = Some(f.kind);
+                }
+            }
+        }
+    }
+    merge(cx, &per_line)
+}
+
+fn merge(cx: &NoiseContext<'_>, per_line: &[Option<NoiseKind>]) -> Vec<NoiseFlag> {
+    let mut out: Vec<NoiseFlag> = Vec::new();
+    // (first, last, kind) of the open block; blank lines do not close it.
+    let mut open: Option<(usize, usize, NoiseKind)> = None;
+    for (i, k) in per_line.iter().enumerate() {
+        if cx.lines[i].is_blank(cx.text) {
+            continue;
+        }
+        match (open, k) {
+            (Some((a, _, ok)), Some(k)) if ok == *k => open = Some((a, i, ok)),
+            (o, k) => {
+                if let Some((a, b, ok)) = o {
+                    out.push(flag_lines(cx, a, b, ok));
+                }
+                open = k.map(|k| (i, i, k));
+            }
+        }
+    }
+    if let Some((a, b, k)) = open {
+        out.push(flag_lines(cx, a, b, k));
+    }
+    out
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::lines::split_lines;
+
+    /// The 1-based numbers of the flagged non-blank lines and blank lines
+    /// inside blocks.
+    pub(crate) fn flagged_lines(text: &str, stats: Option<&LineStats>) -> Vec<u32> {
+        let lines = split_lines(text);
+        let cx = NoiseContext {
+            text,
+            lines: &lines,
+            lang: None,
+            stats,
+        };
+        let flags = detect(&cx);
+        for w in flags.windows(2) {
+            assert!(w[0].lines[1] < w[1].lines[0], "sorted, disjoint");
+        }
+        for f in &flags {
+            assert!(f.start <= f.end && f.end <= text.len());
+        }
+        flags.iter().flat_map(|f| f.lines[0]..=f.lines[1]).collect()
+    }
+
+    #[test]
+    fn body_is_not_flagged() {
+        let text = "RUSSIA ASKED CHINA FOR MILITARY AID\n\nA US official told CBS News on Monday that the Kremlin asked Beijing for help.\n\nUS-China meeting in Rome on Monday\n\n\u{201C}No,\u{201D} Peskov told reporters.\n\nShort paragraph.\n\nMary Ilyushina and Camila Schick contributed to this report.\n";
+        assert!(flagged_lines(text, None).is_empty());
+    }
+
+    #[test]
+    fn seed_like_page() {
+        let text = "Title of the article\n\nBy Staff Reporter\n\nBody one is a sentence.\n\nAdvertisement\n\nBody two is a sentence.\n\nMore Stories\nOther headline one\nOther headline two\n\nLeave a Reply\nYour email address will not be published. Required fields are marked *\n\u{00A9} 2024 All rights reserved.\nExit mobile version";
+        assert_eq!(
+            flagged_lines(text, None),
+            vec![3, 7, 11, 12, 13, 15, 16, 17, 18]
+        );
+        let lines = split_lines(text);
+        let cx = NoiseContext {
+            text,
+            lines: &lines,
+            lang: None,
+            stats: None,
+        };
+        let kinds: Vec<&str> = detect(&cx).iter().map(|f| f.kind.as_str()).collect();
+        assert_eq!(
+            kinds,
+            [
+                "byline",
+                "advert",
+                "related_links",
+                "comment_prompt",
+                "copyright",
+                "navigation"
+            ]
+        );
+        let last = detect(&cx).pop().unwrap();
+        assert_eq!(&text[last.start..last.end], "Exit mobile version");
+    }
+
+    #[test]
+    fn no_panic_on_arbitrary_text() {
+        let alphabet: Vec<char> = "aZ .,:;|-\n\n\r()c\u{00A9}*1234567890By More Stories\u{2014}\u{00E9}\u{0301}\u{201C}\u{FEFF}\u{200B}\t".chars().collect();
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut stats = LineStats::new();
+        for round in 0..400 {
+            let len = (round * 7) % 300;
+            let mut s = String::new();
+            for _ in 0..len {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                s.push(alphabet[(seed % alphabet.len() as u64) as usize]);
+            }
+            stats.add_document(&s);
+            let lines = split_lines(&s);
+            let cx = NoiseContext {
+                text: &s,
+                lines: &lines,
+                lang: None,
+                stats: Some(&stats),
+            };
+            for f in detect(&cx) {
+                assert!(f.start <= f.end && f.end <= s.len());
+                assert!(s.is_char_boundary(f.start) && s.is_char_boundary(f.end));
+            }
+        }
+    }
 }

@@ -1,0 +1,113 @@
+//! Related-links blocks: a "More Stories"-like heading followed by other
+//! articles' headlines.
+//!
+//! After a heading cue (a related cue with at most a short tail, such as
+//! "More Stories", "Altre notizie da Wire:"), the headline-like lines that
+//! follow are taken into the block (short, no sentence-final period), across
+//! blank lines, until a line that is not headline-like. When the block runs
+//! to the end of the document, or only other furniture follows it, all of it
+//! is flagged; in the middle of a document only the headlines that follow the
+//! heading without a blank line are, since a body's section heading may sit
+//! after a stray link line.
+
+use super::cues::{classify_line, CueTable, Positions};
+use super::repeated::is_repeated;
+use super::shape::headline_like;
+use super::{flag_lines, NoiseContext, NoiseDetector, NoiseFlag, NoiseKind};
+
+/// Most words a related cue's tail may have for the line to head a block.
+const HEADING_TAIL: usize = 4;
+
+/// Finds related-links blocks; see the module documentation.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RelatedDetector;
+
+impl NoiseDetector for RelatedDetector {
+    fn name(&self) -> &'static str {
+        "related"
+    }
+
+    fn detect(&self, cx: &NoiseContext<'_>, out: &mut Vec<NoiseFlag>) {
+        let table = CueTable::builtin();
+        let pos = Positions::new(cx);
+        let n = cx.lines.len();
+        let cue_kind: Vec<Option<(NoiseKind, usize)>> = (0..n)
+            .map(|i| classify_line(table, cx, &pos, i).map(|m| (m.kind(), m.star_words)))
+            .collect();
+        let furniture = |i: usize| cue_kind[i].is_some() || is_repeated(cx, &pos, i);
+        let blank = |i: usize| cx.lines[i].is_blank(cx.text);
+
+        let mut i = 0;
+        while i < n {
+            let heading =
+                matches!(cue_kind[i], Some((NoiseKind::RelatedLinks, s)) if s <= HEADING_TAIL);
+            if !heading {
+                i += 1;
+                continue;
+            }
+            // Gather the candidate items: (index, blank line before it).
+            let mut items: Vec<(usize, bool)> = Vec::new();
+            let mut saw_blank = false;
+            let mut j = i + 1;
+            while j < n {
+                if blank(j) {
+                    saw_blank = true;
+                    j += 1;
+                    continue;
+                }
+                match cue_kind[j] {
+                    Some((NoiseKind::RelatedLinks, _)) => {}
+                    Some(_) => break,
+                    None => {
+                        if !headline_like(cx.lines[j].text(cx.text)) {
+                            break;
+                        }
+                    }
+                }
+                items.push((j, saw_blank));
+                saw_blank = false;
+                j += 1;
+            }
+            // What follows the candidates: only furniture and blanks?
+            let at_end = (j..n).all(|k| blank(k) || furniture(k));
+            let mut last = i;
+            for &(k, gap) in &items {
+                if !at_end && gap {
+                    break;
+                }
+                last = k;
+            }
+            out.push(flag_lines(cx, i, last, NoiseKind::RelatedLinks));
+            i = last + 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::flagged_lines;
+
+    #[test]
+    fn trailing_block_is_flagged() {
+        let text = "Headline of the story\n\nBody paragraph that is long enough to be a paragraph of the article.\nMore Stories\nA headline here\nAnother headline there\n";
+        assert_eq!(flagged_lines(text, None), vec![4, 5, 6]);
+    }
+
+    #[test]
+    fn block_with_blank_lines_before_furniture() {
+        let text = "Title\n\nBody sentence one. Body sentence two is here.\n\nAltre notizie\nprimo titolo di un altro articolo\n\nsecondo titolo\n\nLascia un commento\n© Riproduzione riservata\n";
+        assert_eq!(flagged_lines(text, None), vec![5, 6, 7, 8, 10, 11]);
+    }
+
+    #[test]
+    fn mid_document_heading_keeps_section_heading() {
+        let text = "Title\n\nBody paragraph one is long and ends with a period.\n\nRead more\n\nUS-China meeting in Rome on Monday\n\nAnother body paragraph, long enough, ending with a period.\n";
+        assert_eq!(flagged_lines(text, None), vec![5]);
+    }
+
+    #[test]
+    fn block_stops_at_paragraph() {
+        let text = "Title\n\nBody.\n\nRelated Articles\nFirst headline\nSecond headline\n\nThe article goes on here with a long paragraph that ends in a full stop.\n";
+        assert_eq!(flagged_lines(text, None), vec![5, 6, 7]);
+    }
+}

@@ -1,0 +1,209 @@
+//! Shapes of lines: word tokens after normalisation, headline-like lines,
+//! sentence ends. Shared by the detectors.
+
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::UnicodeNormalization;
+
+/// One word of a line, as the cue patterns see it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Token {
+    /// Normalised form: NFKC, lower case, accents and typography folded,
+    /// hyphens inside words dropped (`"E-Mail"` gives `"email"`).
+    pub norm: String,
+    /// The original word starts with an upper-case letter.
+    pub cap: bool,
+    /// The word is all digits.
+    pub num: bool,
+    /// Punctuation such as `, | - / : ( »` stands between this word and the
+    /// previous one (or, for the first word, before it).
+    pub sep_before: bool,
+}
+
+/// Folds a word for matching: [`crate::normalize::normalize`], then accents
+/// removed.
+pub fn fold(word: &str) -> String {
+    let n = crate::normalize::normalize(word).text;
+    n.nfd()
+        .filter(|c| !is_combining_mark(*c) && *c != '\0')
+        .collect()
+}
+
+fn is_sep(c: char) -> bool {
+    matches!(
+        c,
+        ',' | '|' | '-' | '\u{2010}'
+            ..='\u{2015}'
+                | '/'
+                | ':'
+                | ';'
+                | '('
+                | ')'
+                | '['
+                | ']'
+                | '\u{00B7}'
+                | '\u{2022}'
+                | '\u{00AB}'
+                | '\u{00BB}'
+                | '>'
+                | '<'
+                | '\u{203A}'
+                | '\u{2039}'
+                | '\u{2192}'
+                | '\u{25B8}'
+                | '\u{25BA}'
+                | '\u{2502}'
+                | '\u{FF5C}'
+    )
+}
+
+/// Splits a line into word tokens. `©` and `(c)` become a token `"©"`;
+/// other punctuation is dropped but remembered in [`Token::sep_before`].
+pub fn tokenize(line: &str) -> Vec<Token> {
+    let chars: Vec<char> = line.chars().collect();
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut cap = false;
+    let mut sep = false;
+    let flush = |cur: &mut String, cap: bool, sep: &mut bool, out: &mut Vec<Token>| {
+        if !cur.is_empty() {
+            let norm = fold(cur);
+            let num = cur.chars().all(|c| c.is_ascii_digit());
+            out.push(Token {
+                norm,
+                cap,
+                num,
+                sep_before: *sep,
+            });
+            *sep = false;
+            cur.clear();
+        }
+    };
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_alphanumeric() {
+            if cur.is_empty() {
+                cap = c.is_uppercase();
+            }
+            cur.push(c);
+        } else if matches!(c, '-' | '\u{2010}' | '\u{2011}')
+            && !cur.is_empty()
+            && chars.get(i + 1).is_some_and(|n| n.is_alphanumeric())
+        {
+            // A hyphen inside a word joins it: "e-mail", "E-Mail-Adresse".
+        } else if c == '\u{00A9}'
+            || (c == '('
+                && cur.is_empty()
+                && matches!(chars.get(i + 1), Some('c') | Some('C'))
+                && chars.get(i + 2) == Some(&')'))
+        {
+            flush(&mut cur, cap, &mut sep, &mut out);
+            out.push(Token {
+                norm: "\u{00A9}".to_string(),
+                cap: false,
+                num: false,
+                sep_before: sep,
+            });
+            sep = false;
+            if c == '(' {
+                i += 2;
+            }
+        } else {
+            flush(&mut cur, cap, &mut sep, &mut out);
+            if is_sep(c) {
+                sep = true;
+            }
+        }
+        i += 1;
+    }
+    flush(&mut cur, cap, &mut sep, &mut out);
+    out
+}
+
+/// Number of words (runs of letters or digits) in a line.
+pub fn word_count(line: &str) -> usize {
+    line.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .count()
+}
+
+/// Whether the line ends like a sentence: a full stop that is not an
+/// ellipsis (closing quotes and brackets after it are looked through).
+pub fn ends_with_period(line: &str) -> bool {
+    let t = line.trim_end().trim_end_matches([
+        '"', '\'', '\u{201D}', '\u{2019}', '\u{00BB}', ')', ']', '*', ' ',
+    ]);
+    if t.ends_with("...") || t.ends_with('\u{2026}') {
+        return false;
+    }
+    t.ends_with('.') || t.ends_with('\u{3002}')
+}
+
+/// Whether the line holds a web address.
+pub fn has_url(line: &str) -> bool {
+    let l = line.to_ascii_lowercase();
+    l.contains("http://") || l.contains("https://") || l.contains("www.")
+}
+
+/// Whether a line looks like another article's headline in a list of
+/// links: 1 to 25 words, no sentence-final period, no colon or semicolon at
+/// the end, no web address.
+pub fn headline_like(line: &str) -> bool {
+    let t = line.trim();
+    if t.is_empty() || t.len() > 240 {
+        return false;
+    }
+    let w = word_count(t);
+    if w == 0 || w > 25 {
+        return false;
+    }
+    if ends_with_period(t) || t.ends_with(':') || t.ends_with(';') || t.ends_with(',') {
+        return false;
+    }
+    if has_url(t) {
+        return false;
+    }
+    // Several sentences in one line make a paragraph, not a headline.
+    let stops = t.matches(". ").count();
+    stops < 2
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_fold_case_accents_hyphens() {
+        let t = tokenize("À lire aussi : Deine E-Mail-Adresse (c) 2024");
+        let n: Vec<&str> = t.iter().map(|t| t.norm.as_str()).collect();
+        assert_eq!(
+            n,
+            [
+                "a",
+                "lire",
+                "aussi",
+                "deine",
+                "emailadresse",
+                "\u{00A9}",
+                "2024"
+            ]
+        );
+        assert!(t[0].cap && t[3].cap && !t[1].cap);
+        assert!(t[3].sep_before && !t[1].sep_before);
+        assert!(t[6].num);
+    }
+
+    #[test]
+    fn periods_and_headlines() {
+        assert!(ends_with_period("He said so."));
+        assert!(ends_with_period("He said \u{201C}so.\u{201D}"));
+        assert!(!ends_with_period("Wait for it..."));
+        assert!(headline_like("collection of misc Go packages"));
+        assert!(headline_like(
+            "Wordle 359 – Struggling today? THREE CLUES | Games"
+        ));
+        assert!(!headline_like("This is a sentence."));
+        assert!(!headline_like("See also: https://example.org/x"));
+        assert!(!headline_like("The current tools are:"));
+    }
+}
