@@ -42,9 +42,16 @@ pub struct VerdictParams {
     pub min_coverage: f32,
     /// Minimum mean score of the counted links.
     pub min_score: f32,
+    /// Minimum containment for a translation.
+    pub min_coverage_cross: f32,
+    /// Minimum mean link score for a translation.
+    pub min_score_cross: f32,
     /// Share of identical-stem matches above which a same-language copy is a
     /// near duplicate rather than a rewrite.
     pub rewrite_exact_max: f32,
+    /// Below this share of identical matches, a same-language pair is not a
+    /// copy at all (spinners keep most words).
+    pub rewrite_identity_min: f32,
     /// A side covered less than this makes a translation partial.
     pub partial_below: f32,
 }
@@ -53,9 +60,12 @@ impl Default for VerdictParams {
     fn default() -> Self {
         VerdictParams {
             link_min: 0.3,
-            min_coverage: 0.6,
-            min_score: 0.4,
-            rewrite_exact_max: 0.8,
+            min_coverage: 0.7,
+            min_score: 0.6,
+            min_coverage_cross: 0.6,
+            min_score_cross: 0.45,
+            rewrite_exact_max: 0.985,
+            rewrite_identity_min: 0.55,
             partial_below: 0.6,
         }
     }
@@ -74,6 +84,9 @@ pub struct PairMatch {
     pub coverage_b: f32,
     /// Whether only part of one document has a counterpart.
     pub partial: bool,
+    /// Share of matched words that matched by identical stem (same language);
+    /// low values with high coverage mean a spun rewrite.
+    pub identity: f32,
     /// The counted links.
     pub links: Vec<Link>,
 }
@@ -99,6 +112,7 @@ pub fn compare(a: &Profile, b: &Profile, vp: &VerdictParams) -> Option<PairMatch
             coverage_a: 1.0,
             coverage_b: 1.0,
             partial: false,
+            identity: 1.0,
             links,
         });
     }
@@ -129,7 +143,12 @@ pub fn compare(a: &Profile, b: &Profile, vp: &VerdictParams) -> Option<PairMatch
     let mean = (wsum / (ca + cb).max(1) as f64) as f32;
     let exact_share = (esum / (ca + cb).max(1) as f64) as f32;
     let contain = coverage_a.max(coverage_b);
-    if contain < vp.min_coverage || mean < vp.min_score {
+    let (min_cov, min_score) = if same {
+        (vp.min_coverage, vp.min_score)
+    } else {
+        (vp.min_coverage_cross, vp.min_score_cross)
+    };
+    if contain < min_cov || mean < min_score {
         return None;
     }
     // Evidence must not rest on a single short sentence.
@@ -149,8 +168,11 @@ pub fn compare(a: &Profile, b: &Profile, vp: &VerdictParams) -> Option<PairMatch
         Relation::Translation
     } else if exact_share >= vp.rewrite_exact_max {
         Relation::NearDuplicate
-    } else {
+    } else if exact_share >= vp.rewrite_identity_min {
         Relation::Rewrite
+    } else {
+        // Mostly synonyms and no shared wording: same topic, not a copy.
+        return None;
     };
     let score = (mean * (0.5 + 0.5 * contain)).min(1.0);
     Some(PairMatch {
@@ -159,6 +181,7 @@ pub fn compare(a: &Profile, b: &Profile, vp: &VerdictParams) -> Option<PairMatch
         coverage_a,
         coverage_b,
         partial: coverage_a.min(coverage_b) < vp.partial_below,
+        identity: if same { exact_share } else { 0.0 },
         links,
     })
 }

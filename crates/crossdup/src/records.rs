@@ -40,6 +40,9 @@ pub struct PairRecord {
     pub coverage_b: f32,
     /// Whether only part of one document has a counterpart.
     pub partial: bool,
+    /// Same language: share of matched words that are identical (low for spun copies).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity: Option<f32>,
     /// Cluster of connected copies this pair belongs to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cluster: Option<u32>,
@@ -64,6 +67,7 @@ impl PairRecord {
             coverage_a: round3(m.coverage_a),
             coverage_b: round3(m.coverage_b),
             partial: m.partial,
+            identity: (a.lang == b.lang).then(|| round3(m.identity)),
             cluster: None,
             alignment: m
                 .links
