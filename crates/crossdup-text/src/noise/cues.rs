@@ -35,6 +35,7 @@ enum El {
     Social,
     Sep,
     Star,
+    Tail,
 }
 
 /// One cue phrase from the table.
@@ -73,6 +74,7 @@ pub struct CueTable {
     months: HashSet<String>,
     date_words: HashSet<String>,
     particles: HashSet<String>,
+    related_words: HashSet<String>,
 }
 
 /// A cue that matched a line.
@@ -119,6 +121,7 @@ fn parse_phrase(p: &str) -> Vec<El> {
             "<date>" => els.push(El::Date),
             "<social>" => els.push(El::Social),
             "<sep>" => els.push(El::Sep),
+            "<tail>" => els.push(El::Tail),
             _ => {
                 for t in tokenize(piece) {
                     els.push(El::Word(t.norm));
@@ -149,6 +152,7 @@ impl CueTable {
                 "month" => &mut t.months,
                 "date_word" => &mut t.date_words,
                 "particle" => &mut t.particles,
+                "related_word" => &mut t.related_words,
                 _ => continue,
             };
             for w in words.split_whitespace() {
@@ -237,6 +241,17 @@ impl CueTable {
                 }
                 false
             }
+            El::Tail => {
+                // The rest of the line, starting with a capital or a number.
+                let ok = rest.is_empty()
+                    && !toks.is_empty()
+                    && toks.len() <= MAX_STAR
+                    && (toks[0].cap || toks[0].num);
+                if ok {
+                    *star += toks.len();
+                }
+                ok
+            }
             El::Name => {
                 let max = toks.len().min(MAX_NAME);
                 for k in (1..=max).rev() {
@@ -257,8 +272,16 @@ impl CueTable {
                 let max = toks.len().min(MAX_DATE);
                 for k in (1..=max).rev() {
                     let span = &toks[..k];
+                    // A number, and a month or a second number: "March 14",
+                    // "14/03/2022", "14 marzo 2022 alle 10:30".
+                    let nums = span.iter().filter(|t| t.num).count();
+                    let months = span
+                        .iter()
+                        .filter(|t| self.months.contains(&t.norm))
+                        .count();
                     let ok = span.iter().all(|t| self.is_date_word(t))
-                        && span.iter().any(|t| t.num || self.months.contains(&t.norm));
+                        && nums >= 1
+                        && (months >= 1 || nums >= 2);
                     if ok && self.m(rest, &toks[k..], star) {
                         return true;
                     }
@@ -266,6 +289,19 @@ impl CueTable {
                 false
             }
         }
+    }
+
+    /// How many distinct words of the line are related-links heading words
+    /// (`related_word` in `data/noise/vocab.tsv`).
+    pub fn related_words(&self, line: &str) -> usize {
+        let mut seen: Vec<String> = tokenize(line)
+            .into_iter()
+            .map(|t| t.norm)
+            .filter(|w| self.related_words.contains(w))
+            .collect();
+        seen.sort();
+        seen.dedup();
+        seen.len()
     }
 
     /// Whether every word of the line is a social network or a share word,

@@ -1,6 +1,7 @@
 //! Duplicated headline: the document's first line appearing again later
 //! (equal after normalisation, or equal once a " - Site" or " | Site" suffix
-//! is dropped from either).
+//! is dropped from either). A repeat ending in a colon introduces a list
+//! and is body.
 
 use super::cues::Positions;
 use super::shape::word_count;
@@ -45,7 +46,8 @@ impl NoiseDetector for HeadlineDetector {
         }
         for i in first + 1..cx.lines.len() {
             let t = cx.lines[i].text(cx.text);
-            if t.trim().is_empty() {
+            // A heading that introduces a list is body even if it repeats the title.
+            if t.trim().is_empty() || t.trim_end().ends_with(':') {
                 continue;
             }
             if keys(t).iter().any(|k| tk.contains(k)) {

@@ -12,11 +12,54 @@
 
 use super::cues::{classify_line, CueTable, Positions};
 use super::repeated::is_repeated;
-use super::shape::headline_like;
+use super::shape::{ends_with_period, headline_like, word_count};
 use super::{flag_lines, NoiseContext, NoiseDetector, NoiseFlag, NoiseKind};
 
 /// Most words a related cue's tail may have for the line to head a block.
 const HEADING_TAIL: usize = 4;
+/// Most words of a heading recognised by its vocabulary only.
+const LOOSE_HEADING_WORDS: usize = 7;
+/// Least number of headlines after a heading recognised by its vocabulary.
+const LOOSE_MIN_ITEMS: usize = 2;
+
+/// Most words of a bare heading (no cue, no vocabulary) over a trailing list.
+const BARE_HEADING_WORDS: usize = 5;
+/// Least number of headlines, one per line without blank lines between, under
+/// a bare heading at the end of a page.
+const BARE_MIN_ITEMS: usize = 3;
+
+/// A heading with no cue words: short, not a sentence, a question, or the
+/// introduction of a list.
+fn bare_heading(line: &str) -> bool {
+    let t = line.trim();
+    let w = word_count(t);
+    w >= 1 && w <= BARE_HEADING_WORDS && !ends_with_period(t) && !t.ends_with(['?', ':', ';', ','])
+}
+
+/// Whether a line starts like an item of a body list.
+fn bulleted(line: &str) -> bool {
+    let t = line.trim_start();
+    t.starts_with(['-', '*', '\u{2022}', '\u{00B7}', '+'])
+        || t.split_whitespace().next().is_some_and(|w| {
+            w.len() <= 3
+                && w.trim_end_matches(['.', ')'])
+                    .chars()
+                    .all(|c| c.is_ascii_digit())
+                && w != w.trim_end_matches(['.', ')'])
+        })
+}
+
+/// A heading not in the cue table: short, not a sentence or a question, with
+/// two related-links words ("Other stories from Wire").
+fn loose_heading(table: &CueTable, line: &str) -> bool {
+    let t = line.trim();
+    let w = word_count(t);
+    w >= 2
+        && w <= LOOSE_HEADING_WORDS
+        && !ends_with_period(t)
+        && !t.ends_with('?')
+        && table.related_words(t) >= 2
+}
 
 /// Finds related-links blocks; see the module documentation.
 #[derive(Clone, Copy, Debug, Default)]
@@ -39,12 +82,20 @@ impl NoiseDetector for RelatedDetector {
 
         let mut i = 0;
         while i < n {
-            let heading =
-                matches!(cue_kind[i], Some((NoiseKind::RelatedLinks, s)) if s <= HEADING_TAIL);
-            if !heading {
-                i += 1;
-                continue;
-            }
+            let line = cx.lines[i].text(cx.text);
+            let (heading, tail, min_items) = match cue_kind[i] {
+                Some((NoiseKind::RelatedLinks, s)) if s <= HEADING_TAIL => (true, s, 0),
+                None if pos.first_nonblank != Some(i) && loose_heading(table, line) => {
+                    (false, 0, LOOSE_MIN_ITEMS)
+                }
+                None if pos.first_nonblank != Some(i) && bare_heading(line) => {
+                    (false, 0, BARE_MIN_ITEMS)
+                }
+                _ => {
+                    i += 1;
+                    continue;
+                }
+            };
             // Gather the candidate items: (index, blank line before it).
             let mut items: Vec<(usize, bool)> = Vec::new();
             let mut saw_blank = false;
@@ -70,9 +121,27 @@ impl NoiseDetector for RelatedDetector {
             }
             // What follows the candidates: only furniture and blanks?
             let at_end = (j..n).all(|k| blank(k) || furniture(k));
+            if !heading {
+                // A heading known by its vocabulary only: it must head a
+                // list of headlines that ends the page.
+                // Bare headings need a tight list: no blank lines, no bullets.
+                let tight = if min_items == BARE_MIN_ITEMS {
+                    items
+                        .iter()
+                        .all(|&(k, gap)| !gap && !bulleted(cx.lines[k].text(cx.text)))
+                } else {
+                    items.first().is_some_and(|x| !x.1)
+                };
+                if !at_end || items.len() < min_items || !tight {
+                    i += 1;
+                    continue;
+                }
+            }
             let mut last = i;
             for &(k, gap) in &items {
-                if !at_end && gap {
+                // In mid-document only a list right under a plain heading
+                // counts; "Read more: <headline>" is a link, not a heading.
+                if !at_end && (gap || tail > 0) {
                     break;
                 }
                 last = k;
@@ -103,6 +172,15 @@ mod tests {
     fn mid_document_heading_keeps_section_heading() {
         let text = "Title\n\nBody paragraph one is long and ends with a period.\n\nRead more\n\nUS-China meeting in Rome on Monday\n\nAnother body paragraph, long enough, ending with a period.\n";
         assert_eq!(flagged_lines(text, None), vec![5]);
+    }
+
+    #[test]
+    fn heading_known_by_vocabulary() {
+        let text = "Title\n\nBody sentence one. Body sentence two.\n\nOther Stories From Wire\nFirst headline here\nSecond headline there\nThird one\n";
+        assert_eq!(flagged_lines(text, None), vec![5, 6, 7, 8]);
+        // A section heading with the same words inside the body stays.
+        let text = "Title\n\nBody sentence one.\n\nLatest stories from the front line\n\nA long paragraph of the body that ends with a full stop.\n";
+        assert!(flagged_lines(text, None).is_empty());
     }
 
     #[test]

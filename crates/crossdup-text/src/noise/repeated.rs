@@ -3,12 +3,13 @@
 //!
 //! Lines that read as body are never flagged by repetition alone: a
 //! document's first line (its headline, repeated by copies and by other
-//! pages' link lists), lines ending in a colon (they introduce lists),
+//! pages' link lists), lines ending in a colon (they introduce lists) or
+//! a semicolon or comma, lines indented like preformatted text (code),
 //! sentences of more than four words ending with a period, and lines of more
 //! than twelve words.
 
 use super::cues::Positions;
-use super::shape::{ends_with_period, word_count};
+use super::shape::{ends_with_period, indented, word_count};
 use super::{flag_lines, NoiseContext, NoiseDetector, NoiseFlag, NoiseKind};
 
 /// Least number of documents a line must occur in.
@@ -26,15 +27,16 @@ pub fn is_repeated(cx: &NoiseContext<'_>, pos: &Positions, index: usize) -> bool
     if pos.first_nonblank == Some(index) {
         return false;
     }
-    let text = cx.lines[index].text(cx.text).trim();
-    if text.is_empty() {
+    let raw = cx.lines[index].text(cx.text);
+    let text = raw.trim();
+    if text.is_empty() || indented(raw) {
         return false;
     }
     let words = word_count(text);
     if words == 0 || words > MAX_WORDS {
         return false;
     }
-    if text.ends_with(':') || (ends_with_period(text) && words > 4) {
+    if text.ends_with([':', ';', ',', '{', '}']) || (ends_with_period(text) && words > 4) {
         return false;
     }
     let docs = stats.documents();

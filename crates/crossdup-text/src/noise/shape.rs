@@ -145,10 +145,18 @@ pub fn has_url(line: &str) -> bool {
     l.contains("http://") || l.contains("https://") || l.contains("www.")
 }
 
+/// Whether a line is indented like preformatted text (a tab or four spaces).
+pub fn indented(line: &str) -> bool {
+    line.starts_with('\t') || line.starts_with("    ")
+}
+
 /// Whether a line looks like another article's headline in a list of
 /// links: 1 to 25 words, no sentence-final period, no colon or semicolon at
-/// the end, no web address.
+/// the end, no web address, not indented like preformatted text.
 pub fn headline_like(line: &str) -> bool {
+    if indented(line) {
+        return false;
+    }
     let t = line.trim();
     if t.is_empty() || t.len() > 240 {
         return false;
@@ -205,5 +213,6 @@ mod tests {
         assert!(!headline_like("This is a sentence."));
         assert!(!headline_like("See also: https://example.org/x"));
         assert!(!headline_like("The current tools are:"));
+        assert!(!headline_like("       ls(1), cp(1)"));
     }
 }
