@@ -73,6 +73,9 @@ pub struct Profile {
     pub exact_key: u64,
     /// Number of content tokens.
     pub content_tokens: u32,
+    /// Spot signatures: a stop word and the two content stems after it
+    /// (SpotSigs), hashed; they survive furniture and small edits.
+    pub spots: Vec<u64>,
 }
 
 /// Lower-cases and strips diacritics: `Ilyušina` -> `ilyusina`.
@@ -110,7 +113,9 @@ pub fn profile(art: &Article) -> Profile {
     let mut body_chars = 0u64;
     let mut exact = String::new();
     let mut content_tokens = 0u32;
+    let mut spots = Vec::new();
     for s in &art.sentences {
+        spot_signatures(s, &mut spots);
         let lang = s.lang;
         let lex = if lang == Lang::En {
             None
@@ -192,25 +197,39 @@ pub fn profile(art: &Article) -> Profile {
         body_chars,
         exact_key: hash64(exact.as_bytes()),
         content_tokens,
+        spots,
     }
 }
 
-/// Candidate-search terms of a profile: native stems (tagged by language),
-/// pivot (English) stems, and language-independent anchors (numbers, names).
-/// Each term is listed once with its count.
-pub fn search_terms(p: &Profile) -> Vec<(u64, u32)> {
-    let mut all: Vec<u64> = Vec::new();
-    for s in &p.sents {
-        for t in s.toks.iter() {
-            all.push(t.stem);
-            if p.lang != Lang::En {
-                all.extend(t.pivot.iter().copied());
+/// Appends the spot signatures of one sentence: each stop word (an
+/// antecedent) with the next two content stems.
+fn spot_signatures(s: &crossdup_text::Sentence, out: &mut Vec<u64>) {
+    let toks = &s.tokens;
+    for (i, t) in toks.iter().enumerate() {
+        if !t.stop {
+            continue;
+        }
+        let mut chain = String::new();
+        chain.push_str(&t.norm);
+        let mut taken = 0;
+        for u in &toks[i + 1..] {
+            if u.stop {
+                continue;
             }
-            if t.kind != Kind::Word {
-                all.push(t.fold);
+            chain.push('\u{1}');
+            chain.push_str(&u.stem);
+            taken += 1;
+            if taken == 2 {
+                break;
             }
         }
+        if taken == 2 {
+            out.push(hash64(chain.as_bytes()) ^ 0x51_9E_7C_0D_EA_DB_EE_F1);
+        }
     }
+}
+
+fn count_terms(mut all: Vec<u64>) -> Vec<(u64, u32)> {
     all.sort_unstable();
     let mut out: Vec<(u64, u32)> = Vec::new();
     for k in all {
@@ -220,4 +239,44 @@ pub fn search_terms(p: &Profile) -> Vec<(u64, u32)> {
         }
     }
     out
+}
+
+/// Same-language candidate-search terms: native stems (tagged by language),
+/// spot signatures, and anchors (numbers, names), each once with its count.
+pub fn mono_terms(p: &Profile) -> Vec<(u64, u32)> {
+    let mut all: Vec<u64> = Vec::new();
+    for s in &p.sents {
+        for t in s.toks.iter() {
+            all.push(t.stem);
+            if t.kind != Kind::Word {
+                all.push(t.fold);
+            }
+        }
+    }
+    all.extend(p.spots.iter().copied());
+    count_terms(all)
+}
+
+/// Cross-language candidate-search terms: English pivot stems (for English,
+/// the stems themselves) and language-independent anchors.
+pub fn pivot_terms(p: &Profile) -> Vec<(u64, u32)> {
+    let mut all: Vec<u64> = Vec::new();
+    for s in &p.sents {
+        for t in s.toks.iter() {
+            all.extend(t.pivot.iter().copied());
+            if t.kind != Kind::Word {
+                all.push(t.fold);
+            }
+        }
+    }
+    count_terms(all)
+}
+
+/// Both term sets, for an index that holds one bag per document.
+pub fn search_terms(p: &Profile) -> Vec<(u64, u32)> {
+    let mut all = mono_terms(p);
+    all.extend(pivot_terms(p));
+    all.sort_unstable();
+    all.dedup_by_key(|x| x.0);
+    all
 }

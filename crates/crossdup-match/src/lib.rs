@@ -11,6 +11,6 @@ pub mod similarity;
 pub mod verdict;
 
 pub use align::{align, AlignParams, Link};
-pub use features::{profile, search_terms, Profile};
+pub use features::{mono_terms, pivot_terms, profile, search_terms, Profile};
 pub use similarity::{Bilingual, Monolingual, SentenceSimilarity};
 pub use verdict::{compare, PairMatch, Relation, VerdictParams};

@@ -4,7 +4,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crossdup_index::MemIndex;
-use crossdup_match::{compare, profile, search_terms, Profile, VerdictParams};
+use crossdup_match::{compare, mono_terms, pivot_terms, profile, Profile, VerdictParams};
 use crossdup_text::{analyze, AnalyzeOptions, Document, Lang, LineStats};
 
 use crate::records::{ClusterRecord, DocRecord, PairRecord};
@@ -155,23 +155,39 @@ pub fn find_pairs(
     progress: Progress<'_>,
 ) -> Vec<PairRecord> {
     let n = profiles.len() as u64;
-    let terms: Vec<Vec<(u64, u32)>> = profiles.par_iter().map(search_terms).collect();
-    let mut index = MemIndex::new();
-    for t in &terms {
-        index.add(t);
-    }
-    index.freeze(0.05);
-    // Candidate pairs, each once.
+    // Two candidate indexes: native terms for copies in one language, pivot
+    // (English) terms for translations.
+    let build = |f: fn(&Profile) -> Vec<(u64, u32)>| {
+        let terms: Vec<Vec<(u64, u32)>> = profiles.par_iter().map(f).collect();
+        let mut index = MemIndex::new();
+        for t in &terms {
+            index.add(t);
+        }
+        index.freeze(0.05);
+        index
+    };
+    let mono = build(mono_terms);
+    let pivot = build(pivot_terms);
     let done = std::sync::atomic::AtomicU64::new(0);
+    let k = opts.candidates;
     let mut cands: Vec<(u32, u32)> = (0..profiles.len() as u32)
         .into_par_iter()
         .flat_map_iter(|i| {
-            let c = index.similar(i, opts.candidates, opts.min_candidate);
-            let k = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-            if k % 256 == 0 || k == n {
-                progress(Stage::Candidates, k, n);
+            let lang = profiles[i as usize].lang;
+            let same = mono
+                .similar(i, k, opts.min_candidate)
+                .into_iter()
+                .filter(|c| profiles[c.doc as usize].lang == lang);
+            let cross = pivot
+                .similar(i, k, opts.min_candidate)
+                .into_iter()
+                .filter(|c| profiles[c.doc as usize].lang != lang);
+            let c: Vec<u32> = same.chain(cross).map(|c| c.doc).collect();
+            let d = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            if d % 256 == 0 || d == n {
+                progress(Stage::Candidates, d, n);
             }
-            c.into_iter().map(move |c| (i.min(c.doc), i.max(c.doc)))
+            c.into_iter().map(move |c| (i.min(c), i.max(c)))
         })
         .collect();
     cands.sort_unstable();

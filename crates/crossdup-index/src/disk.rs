@@ -1,0 +1,562 @@
+//! The persistent on-disk index, on tantivy: every document's original text
+//! and metadata (stored), and its candidate-search terms (indexed), so that
+//! an archive can be reopened, extended, pruned and queried without
+//! re-reading the corpus.
+//!
+//! Safety: a folder is only ever opened as an index if it holds crossdup's
+//! marker file; a non-empty folder without it is refused, never overwritten.
+//! Writes become visible at [`DiskIndex::commit`]; a process killed between
+//! commits leaves the last committed state readable.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, RwLock};
+
+use serde::{Deserialize, Serialize};
+use tantivy::collector::{Count, DocSetCollector, TopDocs};
+use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, TermQuery};
+use tantivy::schema::{
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST, INDEXED, STORED,
+    STRING,
+};
+use tantivy::tokenizer::{TextAnalyzer, WhitespaceTokenizer};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+
+/// Name of the marker file that identifies a crossdup index folder.
+pub const MARKER: &str = "crossdup-index.json";
+const FORMAT: &str = "crossdup-index";
+const VERSION: u32 = 1;
+const TERMS_TOKENIZER: &str = "crossdup_terms";
+
+/// Errors of the on-disk index.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    /// The folder exists, is not empty, and is not a crossdup index.
+    #[error("{0} is not a crossdup index (no {MARKER}) and is not empty; refusing to touch it")]
+    Foreign(PathBuf),
+    /// The folder does not hold an index.
+    #[error("no crossdup index at {0} (create one with `crossdup index add --index DIR PATH...`)")]
+    Missing(PathBuf),
+    /// The marker file is unreadable or of another format or version.
+    #[error("{path}: damaged or incompatible index marker: {why}")]
+    BadMarker {
+        /// Marker path.
+        path: PathBuf,
+        /// What is wrong.
+        why: String,
+    },
+    /// tantivy could not open or write the index.
+    #[error("index at {path}: {source}")]
+    Tantivy {
+        /// Index folder.
+        path: PathBuf,
+        /// The tantivy error.
+        source: tantivy::TantivyError,
+    },
+    /// A file-system error.
+    #[error("index at {path}: {source}")]
+    Io {
+        /// Index folder.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
+#[derive(Serialize, Deserialize)]
+struct Marker {
+    format: String,
+    version: u32,
+}
+
+/// A document as stored in the index.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredDoc {
+    /// Document id.
+    pub id: String,
+    /// Original text.
+    pub text: String,
+    /// Language code (as analysed).
+    pub lang: String,
+    /// Source, if given.
+    pub source: Option<String>,
+    /// Publication time, if given.
+    pub published: Option<String>,
+    /// When the document was added (seconds since the Unix epoch).
+    pub added: u64,
+}
+
+/// A search hit.
+#[derive(Clone, Debug)]
+pub struct Hit {
+    /// The stored document.
+    pub doc: StoredDoc,
+    /// BM25 score of the match.
+    pub score: f32,
+}
+
+#[derive(Clone, Copy)]
+struct Fields {
+    id: Field,
+    lang: Field,
+    text: Field,
+    source: Field,
+    published: Field,
+    added: Field,
+    terms: Field,
+}
+
+/// A persistent crossdup index.
+pub struct DiskIndex {
+    path: PathBuf,
+    index: Index,
+    reader: IndexReader,
+    writer: Mutex<Option<IndexWriter>>,
+    fields: Fields,
+    reload: RwLock<()>,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let id = b.add_text_field("id", STRING | STORED);
+    let lang = b.add_text_field("lang", STRING | STORED);
+    let text = b.add_text_field("text", STORED);
+    let source = b.add_text_field("source", STORED);
+    let published = b.add_text_field("published", STORED);
+    let added = b.add_u64_field("added", INDEXED | STORED | FAST);
+    let terms_opts = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(TERMS_TOKENIZER)
+            .set_index_option(IndexRecordOption::WithFreqs),
+    );
+    let terms = b.add_text_field("terms", terms_opts);
+    (
+        b.build(),
+        Fields {
+            id,
+            lang,
+            text,
+            source,
+            published,
+            added,
+            terms,
+        },
+    )
+}
+
+/// Formats a hashed term as the token stored in the index.
+pub fn term_token(t: u64) -> String {
+    format!("{t:016x}")
+}
+
+impl DiskIndex {
+    /// Opens the index in `dir`, creating it (and the folder) if the folder is
+    /// missing or empty. A non-empty folder without the marker is refused.
+    pub fn open_or_create(dir: &Path) -> Result<DiskIndex, IndexError> {
+        let io = |e| IndexError::Io {
+            path: dir.to_path_buf(),
+            source: e,
+        };
+        if dir.join(MARKER).is_file() {
+            return DiskIndex::open(dir);
+        }
+        if dir.exists() {
+            let mut entries = std::fs::read_dir(dir).map_err(io)?;
+            if entries.next().is_some() {
+                return Err(IndexError::Foreign(dir.to_path_buf()));
+            }
+        } else {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
+        let (schema, _) = schema();
+        Index::create_in_dir(dir, schema).map_err(|e| IndexError::Tantivy {
+            path: dir.to_path_buf(),
+            source: e,
+        })?;
+        let marker = serde_json::to_string_pretty(&Marker {
+            format: FORMAT.into(),
+            version: VERSION,
+        })
+        .expect("marker serialises");
+        std::fs::write(dir.join(MARKER), marker).map_err(io)?;
+        DiskIndex::open(dir)
+    }
+
+    /// Opens an existing index.
+    pub fn open(dir: &Path) -> Result<DiskIndex, IndexError> {
+        let mpath = dir.join(MARKER);
+        if !mpath.is_file() {
+            if dir.is_dir()
+                && std::fs::read_dir(dir)
+                    .map(|mut e| e.next().is_some())
+                    .unwrap_or(false)
+            {
+                return Err(IndexError::Foreign(dir.to_path_buf()));
+            }
+            return Err(IndexError::Missing(dir.to_path_buf()));
+        }
+        let bad = |why: String| IndexError::BadMarker {
+            path: mpath.clone(),
+            why,
+        };
+        let raw = std::fs::read_to_string(&mpath).map_err(|e| bad(e.to_string()))?;
+        let m: Marker = serde_json::from_str(&raw).map_err(|e| bad(e.to_string()))?;
+        if m.format != FORMAT || m.version != VERSION {
+            return Err(bad(format!(
+                "format {} version {}, expected {FORMAT} {VERSION}",
+                m.format, m.version
+            )));
+        }
+        let tv = |e| IndexError::Tantivy {
+            path: dir.to_path_buf(),
+            source: e,
+        };
+        let index = Index::open_in_dir(dir).map_err(tv)?;
+        let (expected, fields) = schema();
+        if index.schema() != expected {
+            return Err(bad("schema differs from this version's".into()));
+        }
+        index.tokenizers().register(
+            TERMS_TOKENIZER,
+            TextAnalyzer::builder(WhitespaceTokenizer::default()).build(),
+        );
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(tv)?;
+        Ok(DiskIndex {
+            path: dir.to_path_buf(),
+            index,
+            reader,
+            writer: Mutex::new(None),
+            fields,
+            reload: RwLock::new(()),
+        })
+    }
+
+    /// The folder of this index.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn tv(&self, e: tantivy::TantivyError) -> IndexError {
+        IndexError::Tantivy {
+            path: self.path.clone(),
+            source: e,
+        }
+    }
+
+    fn with_writer<T>(
+        &self,
+        f: impl FnOnce(&mut IndexWriter) -> tantivy::Result<T>,
+    ) -> Result<T, IndexError> {
+        let mut guard = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        if guard.is_none() {
+            *guard = Some(
+                self.index
+                    .writer_with_num_threads(1, 64_000_000)
+                    .map_err(|e| self.tv(e))?,
+            );
+        }
+        let w = guard.as_mut().expect("writer just set");
+        f(w).map_err(|e| self.tv(e))
+    }
+
+    /// Adds a document (replacing any with the same id) with its
+    /// `(term, count)` search terms. Visible after [`DiskIndex::commit`].
+    pub fn add(&self, doc: &StoredDoc, terms: &[(u64, u32)]) -> Result<(), IndexError> {
+        let f = self.fields;
+        let mut td = TantivyDocument::default();
+        td.add_text(f.id, &doc.id);
+        td.add_text(f.lang, &doc.lang);
+        td.add_text(f.text, &doc.text);
+        if let Some(s) = &doc.source {
+            td.add_text(f.source, s);
+        }
+        if let Some(p) = &doc.published {
+            td.add_text(f.published, p);
+        }
+        td.add_u64(f.added, doc.added);
+        let mut toks = String::with_capacity(terms.len() * 20);
+        for &(t, c) in terms {
+            let tok = term_token(t);
+            for _ in 0..c.min(8) {
+                toks.push_str(&tok);
+                toks.push(' ');
+            }
+        }
+        td.add_text(f.terms, &toks);
+        self.with_writer(|w| {
+            w.delete_term(Term::from_field_text(f.id, &doc.id));
+            w.add_document(td)?;
+            Ok(())
+        })
+    }
+
+    /// Deletes a document by id. Visible after [`DiskIndex::commit`].
+    pub fn delete(&self, id: &str) -> Result<(), IndexError> {
+        let f = self.fields;
+        self.with_writer(|w| {
+            w.delete_term(Term::from_field_text(f.id, id));
+            Ok(())
+        })
+    }
+
+    /// Deletes documents added before `cutoff` (seconds since the epoch).
+    pub fn delete_added_before(&self, cutoff: u64) -> Result<(), IndexError> {
+        let q = tantivy::query::RangeQuery::new_u64("added".to_string(), 0..cutoff);
+        self.with_writer(|w| {
+            w.delete_query(Box::new(q))?;
+            Ok(())
+        })
+    }
+
+    /// Makes every write so far durable and visible.
+    pub fn commit(&self) -> Result<(), IndexError> {
+        self.with_writer(|w| w.commit().map(|_| ()))?;
+        let _g = self.reload.write().unwrap_or_else(|e| e.into_inner());
+        self.reader.reload().map_err(|e| self.tv(e))
+    }
+
+    /// Discards uncommitted writes.
+    pub fn rollback(&self) -> Result<(), IndexError> {
+        self.with_writer(|w| w.rollback().map(|_| ()))
+    }
+
+    fn to_stored(&self, d: &TantivyDocument) -> StoredDoc {
+        let f = self.fields;
+        let s = |field| {
+            d.get_first(field)
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        };
+        StoredDoc {
+            id: s(f.id).unwrap_or_default(),
+            text: s(f.text).unwrap_or_default(),
+            lang: s(f.lang).unwrap_or_default(),
+            source: s(f.source),
+            published: s(f.published),
+            added: d.get_first(f.added).and_then(|v| v.as_u64()).unwrap_or(0),
+        }
+    }
+
+    /// The stored document with this id, if any.
+    pub fn get(&self, id: &str) -> Result<Option<StoredDoc>, IndexError> {
+        let _g = self.reload.read().unwrap_or_else(|e| e.into_inner());
+        let searcher = self.reader.searcher();
+        let q = TermQuery::new(
+            Term::from_field_text(self.fields.id, id),
+            IndexRecordOption::Basic,
+        );
+        let top = searcher
+            .search(&q, &TopDocs::with_limit(1))
+            .map_err(|e| self.tv(e))?;
+        match top.first() {
+            Some((_, addr)) => {
+                let d: TantivyDocument = searcher.doc(*addr).map_err(|e| self.tv(e))?;
+                Ok(Some(self.to_stored(&d)))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Number of committed documents.
+    pub fn len(&self) -> u64 {
+        let _g = self.reload.read().unwrap_or_else(|e| e.into_inner());
+        self.reader.searcher().num_docs()
+    }
+
+    /// Whether the index holds no committed document.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Committed documents per language.
+    pub fn languages(&self) -> Result<BTreeMap<String, u64>, IndexError> {
+        let _g = self.reload.read().unwrap_or_else(|e| e.into_inner());
+        let searcher = self.reader.searcher();
+        let mut out = BTreeMap::new();
+        let mut langs = std::collections::BTreeSet::new();
+        for seg in searcher.segment_readers() {
+            let inv = seg
+                .inverted_index(self.fields.lang)
+                .map_err(|e| self.tv(e))?;
+            let mut stream = inv
+                .terms()
+                .stream()
+                .map_err(|e| self.tv(tantivy::TantivyError::from(e)))?;
+            while stream.advance() {
+                langs.insert(String::from_utf8_lossy(stream.key()).into_owned());
+            }
+        }
+        for l in langs {
+            let q = TermQuery::new(
+                Term::from_field_text(self.fields.lang, &l),
+                IndexRecordOption::Basic,
+            );
+            let n = searcher.search(&q, &Count).map_err(|e| self.tv(e))?;
+            if n > 0 {
+                out.insert(l, n as u64);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every committed document, sorted by id.
+    pub fn all(&self) -> Result<Vec<StoredDoc>, IndexError> {
+        let _g = self.reload.read().unwrap_or_else(|e| e.into_inner());
+        let searcher = self.reader.searcher();
+        let addrs = searcher
+            .search(&AllQuery, &DocSetCollector)
+            .map_err(|e| self.tv(e))?;
+        let mut out = Vec::with_capacity(addrs.len());
+        for a in addrs {
+            let d: TantivyDocument = searcher.doc(a).map_err(|e| self.tv(e))?;
+            out.push(self.to_stored(&d));
+        }
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(out)
+    }
+
+    /// The `k` documents whose terms best match the query's (BM25 over the
+    /// query's `max_terms` rarest terms in the index).
+    pub fn search(
+        &self,
+        terms: &[(u64, u32)],
+        k: usize,
+        max_terms: usize,
+    ) -> Result<Vec<Hit>, IndexError> {
+        let _g = self.reload.read().unwrap_or_else(|e| e.into_inner());
+        let searcher = self.reader.searcher();
+        let f = self.fields;
+        let n = searcher.num_docs().max(1);
+        let mut scored: Vec<(u64, Term)> = Vec::new();
+        for &(t, _) in terms {
+            let term = Term::from_field_text(f.terms, &term_token(t));
+            let df = searcher.doc_freq(&term).map_err(|e| self.tv(e))?;
+            // Terms nobody has, or almost everybody has, do not help.
+            if df == 0 || (df as f64) > (n as f64 * 0.05).max(50.0) {
+                continue;
+            }
+            scored.push((df, term));
+        }
+        scored.sort_by_key(|(df, _)| *df);
+        scored.truncate(max_terms);
+        if scored.is_empty() {
+            return Ok(Vec::new());
+        }
+        let clauses: Vec<(Occur, Box<dyn Query>)> = scored
+            .into_iter()
+            .map(|(_, t)| {
+                (
+                    Occur::Should,
+                    Box::new(TermQuery::new(t, IndexRecordOption::WithFreqs)) as Box<dyn Query>,
+                )
+            })
+            .collect();
+        let q = BooleanQuery::new(clauses);
+        let top = searcher
+            .search(&q, &TopDocs::with_limit(k))
+            .map_err(|e| self.tv(e))?;
+        let mut out = Vec::with_capacity(top.len());
+        for (score, addr) in top {
+            let d: TantivyDocument = searcher.doc(addr).map_err(|e| self.tv(e))?;
+            out.push(Hit {
+                doc: self.to_stored(&d),
+                score,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Total size of the index files in bytes.
+    pub fn size_bytes(&self) -> u64 {
+        fn walk(p: &Path) -> u64 {
+            std::fs::read_dir(p)
+                .map(|rd| {
+                    rd.flatten()
+                        .map(|e| match e.metadata() {
+                            Ok(m) if m.is_dir() => walk(&e.path()),
+                            Ok(m) => m.len(),
+                            Err(_) => 0,
+                        })
+                        .sum()
+                })
+                .unwrap_or(0)
+        }
+        walk(&self.path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(id: &str, text: &str) -> StoredDoc {
+        StoredDoc {
+            id: id.into(),
+            text: text.into(),
+            lang: "en".into(),
+            added: 10,
+            ..StoredDoc::default()
+        }
+    }
+
+    #[test]
+    fn add_commit_reopen_search_delete() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("ix");
+        {
+            let ix = DiskIndex::open_or_create(&p).unwrap();
+            ix.add(&doc("a", "alpha"), &[(1, 1), (2, 1), (3, 2)])
+                .unwrap();
+            ix.add(&doc("b", "beta"), &[(7, 1), (8, 1)]).unwrap();
+            for i in 0..60u64 {
+                ix.add(&doc(&format!("filler{i}"), "x"), &[(1000 + i, 1)])
+                    .unwrap();
+            }
+            ix.commit().unwrap();
+        }
+        let ix = DiskIndex::open(&p).unwrap();
+        assert_eq!(ix.len(), 62);
+        let hits = ix.search(&[(1, 1), (3, 1)], 5, 50).unwrap();
+        assert_eq!(hits[0].doc.id, "a");
+        assert_eq!(ix.get("b").unwrap().unwrap().text, "beta");
+        ix.delete("a").unwrap();
+        ix.commit().unwrap();
+        assert!(ix.get("a").unwrap().is_none());
+        assert_eq!(ix.languages().unwrap().get("en"), Some(&61));
+    }
+
+    #[test]
+    fn uncommitted_writes_are_not_visible_and_foreign_dirs_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("ix");
+        {
+            let ix = DiskIndex::open_or_create(&p).unwrap();
+            ix.add(&doc("a", "alpha"), &[(1, 1)]).unwrap();
+            ix.commit().unwrap();
+            ix.add(&doc("b", "beta"), &[(2, 1)]).unwrap();
+            // dropped without commit: "b" is lost, "a" stays
+        }
+        let ix = DiskIndex::open(&p).unwrap();
+        assert_eq!(ix.len(), 1);
+        let foreign = dir.path().join("notes");
+        std::fs::create_dir(&foreign).unwrap();
+        std::fs::write(foreign.join("todo.txt"), "keep me").unwrap();
+        assert!(matches!(
+            DiskIndex::open_or_create(&foreign),
+            Err(IndexError::Foreign(_))
+        ));
+        assert_eq!(
+            std::fs::read_to_string(foreign.join("todo.txt")).unwrap(),
+            "keep me"
+        );
+        std::fs::write(p.join(MARKER), "garbage").unwrap();
+        assert!(matches!(
+            DiskIndex::open(&p),
+            Err(IndexError::BadMarker { .. })
+        ));
+    }
+}
