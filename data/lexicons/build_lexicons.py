@@ -347,33 +347,36 @@ def apertium_dump(pkg, name, work):
             if max(per.values()) > 3:
                 arcs[st] = [x for x in arcs[st] if per[x[0]] <= 3]
         cyclic = cyclic_states(arcs)
-        # DFS over (state, in, out, in_done, out_done) until both sides reached a tag
-        stack = [(0, "", "", False, False, 0)]
+        # DFS over (state, in, out, in_done, out_done, depth, first tag) until both
+        # sides reached a tag; proper nouns (<np>) that are left unchanged are skipped.
+        stack = [(0, "", "", False, False, 0, "")]
         steps = 0
         while stack:
-            st, a, b, ad, bd, depth = stack.pop()
+            st, a, b, ad, bd, depth, tag = stack.pop()
             steps += 1
             if steps > 5_000_000 or depth > 80:
                 continue
             for nxt, i, o in arcs.get(st, ()):
                 if nxt in cyclic:
                     continue  # regex-like loops (e-mail, URL, number patterns)
-                na, nb, nad, nbd = a, b, ad, bd
+                na, nb, nad, nbd, ntag = a, b, ad, bd, tag
                 if i != "ε" and not ad:
                     if is_tag(i):
                         nad = True
+                        ntag = ntag or i
                     else:
                         na = a + (" " if i == "" else i)
                 if o != "ε" and not bd:
                     if is_tag(o):
                         nbd = True
+                        ntag = ntag or o
                     else:
                         nb = b + (" " if o == "" else o)
                 if nad and nbd:
-                    if na and nb:
+                    if na and nb and not (ntag == "<np>" and na.lower() == nb.lower()):
                         pairs.add((na, nb))
                     continue
-                stack.append((nxt, na, nb, nad, nbd, depth + 1))
+                stack.append((nxt, na, nb, nad, nbd, depth + 1, ntag))
     os.remove(txt)
     out = []
     for a, b in pairs:
