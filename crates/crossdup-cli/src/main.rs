@@ -30,13 +30,77 @@ enum Command {
     Clean(CleanArgs),
     /// Align two documents sentence by sentence.
     Align(AlignArgs),
+    /// Manage a persistent index (archive) of documents.
+    #[command(subcommand)]
+    Index(IndexCommand),
+    /// Check documents against an index: their copies, rewrites and translations.
+    Check(CheckArgs),
+}
+
+#[derive(Subcommand)]
+enum IndexCommand {
+    /// Add files, folders or JSON Lines to the index (creating it if needed).
+    Add {
+        /// Index folder.
+        #[arg(long)]
+        index: PathBuf,
+        /// Inputs, as for `scan`.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Treat every document as this language.
+        #[arg(long)]
+        lang: Option<String>,
+        /// No progress bar or warnings.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Delete documents by id.
+    Delete {
+        /// Index folder.
+        #[arg(long)]
+        index: PathBuf,
+        /// Document ids.
+        #[arg(required = true)]
+        ids: Vec<String>,
+    },
+    /// Print document counts per language and the index size.
+    Stats {
+        /// Index folder.
+        #[arg(long)]
+        index: PathBuf,
+    },
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// Index folder.
+    #[arg(long)]
+    index: PathBuf,
+    /// Documents to check (files, folders, JSON Lines, - for stdin).
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Also add each document to the index after checking it.
+    #[arg(long)]
+    add: bool,
+    /// Output format (default: table on a terminal, JSON Lines otherwise).
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Treat every document as this language.
+    #[arg(long)]
+    lang: Option<String>,
+    /// Do not report pairs scoring below this.
+    #[arg(long, default_value_t = 0.0)]
+    min_score: f32,
 }
 
 #[derive(clap::Args)]
 struct ScanArgs {
     /// Files, folders (recursive, .txt and .md), .jsonl files, or - for stdin.
-    #[arg(required = true)]
+    #[arg(required_unless_present = "index")]
     paths: Vec<PathBuf>,
+    /// Also scan every document of this index (with the given paths, if any).
+    #[arg(long)]
+    index: Option<PathBuf>,
     /// Output format (default: table on a terminal, JSON Lines otherwise).
     #[arg(long, value_enum)]
     format: Option<Format>,
@@ -99,6 +163,8 @@ fn main() -> ExitCode {
         Command::Scan(a) => run_scan(a),
         Command::Clean(a) => run_clean(a),
         Command::Align(a) => run_align(a),
+        Command::Index(c) => run_index(c),
+        Command::Check(a) => run_check(a),
     };
     match r {
         Ok(code) => ExitCode::from(code),
@@ -143,7 +209,16 @@ fn run_scan(args: ScanArgs) -> Result<u8> {
             .context("setting up worker threads")?;
     }
     let stderr_tty = io::stderr().is_terminal() && !args.quiet;
-    let read = read_inputs(&args.paths, &ReadOptions::default());
+    let mut read = read_inputs(&args.paths, &ReadOptions::default());
+    if let Some(dir) = &args.index {
+        let archive = crossdup::Archive::open_existing(dir)?;
+        let mut docs = archive.documents()?;
+        let given: std::collections::HashSet<String> =
+            read.documents.iter().map(|d| d.id.clone()).collect();
+        docs.retain(|d| !given.contains(&d.id));
+        docs.append(&mut read.documents);
+        read.documents = docs;
+    }
     if !args.quiet {
         for s in &read.skipped {
             eprintln!("crossdup: skipped {}: {}", s.what, s.reason);
@@ -349,4 +424,141 @@ fn wrap(s: &str, width: usize) -> Vec<String> {
         }
     }
     lines
+}
+
+fn run_index(cmd: IndexCommand) -> Result<u8> {
+    match cmd {
+        IndexCommand::Add {
+            index,
+            paths,
+            lang,
+            quiet,
+        } => {
+            let lang = parse_lang(&lang)?;
+            let mut archive = crossdup::Archive::open(&index)?;
+            archive.set_options(ScanOptions {
+                lang,
+                ..ScanOptions::default()
+            });
+            let read = read_inputs(&paths, &ReadOptions::default());
+            if !quiet {
+                for s in &read.skipped {
+                    eprintln!("crossdup: skipped {}: {}", s.what, s.reason);
+                }
+            }
+            let bar = (io::stderr().is_terminal() && !quiet && read.documents.len() >= 200)
+                .then(|| ProgressBar::new(read.documents.len() as u64));
+            let (mut added, mut failed) = (0usize, 0usize);
+            for (k, doc) in read.documents.into_iter().enumerate() {
+                let id = doc.id.clone();
+                match archive.put(doc) {
+                    Ok(_) => added += 1,
+                    Err(e) => {
+                        failed += 1;
+                        if !quiet {
+                            eprintln!("crossdup: skipped {id}: {e}");
+                        }
+                    }
+                }
+                // Commit in batches so a killed run keeps what it finished.
+                if (k + 1) % 5000 == 0 {
+                    archive.commit()?;
+                }
+                if let Some(b) = &bar {
+                    b.inc(1);
+                }
+            }
+            archive.commit()?;
+            if let Some(b) = bar {
+                b.finish_and_clear();
+            }
+            if !quiet {
+                eprintln!(
+                    "crossdup: added {added} documents to {} ({} in all), {} inputs skipped",
+                    index.display(),
+                    archive.len(),
+                    read.skipped.len() + failed
+                );
+            }
+            Ok(if read.skipped.len() + failed > 0 {
+                1
+            } else {
+                0
+            })
+        }
+        IndexCommand::Delete { index, ids } => {
+            let archive = crossdup::Archive::open_existing(&index)?;
+            let mut missing = 0;
+            for id in &ids {
+                if !archive.delete(id)? {
+                    eprintln!("crossdup: no document {id:?} in the index");
+                    missing += 1;
+                }
+            }
+            archive.commit()?;
+            Ok(if missing > 0 { 1 } else { 0 })
+        }
+        IndexCommand::Stats { index } => {
+            let archive = crossdup::Archive::open_existing(&index)?;
+            let stats = serde_json::json!({
+                "documents": archive.len(),
+                "languages": archive.languages()?,
+                "size_bytes": archive.index().size_bytes(),
+            });
+            println!("{}", serde_json::to_string_pretty(&stats)?);
+            Ok(0)
+        }
+    }
+}
+
+fn run_check(args: CheckArgs) -> Result<u8> {
+    let lang = parse_lang(&args.lang)?;
+    let mut archive = crossdup::Archive::open_existing(&args.index)?;
+    archive.set_options(ScanOptions {
+        lang,
+        min_score: args.min_score,
+        ..ScanOptions::default()
+    });
+    let read = read_inputs(&args.paths, &ReadOptions::default());
+    for s in &read.skipped {
+        eprintln!("crossdup: skipped {}: {}", s.what, s.reason);
+    }
+    let format = args.format.unwrap_or(if io::stdout().is_terminal() {
+        Format::Table
+    } else {
+        Format::Jsonl
+    });
+    let mut pr = Printer::new(io::BufWriter::new(io::stdout().lock()), format);
+    pr.begin()?;
+    let mut failed = 0;
+    let mut found = 0;
+    for doc in read.documents {
+        let id = doc.id.clone();
+        let r = if args.add {
+            archive.put(doc).map(|a| a.matches)
+        } else {
+            archive.check(&doc)
+        };
+        match r {
+            Ok(pairs) => {
+                for p in &pairs {
+                    pr.pair(p)?;
+                }
+                found += pairs.len();
+            }
+            Err(e) => {
+                failed += 1;
+                eprintln!("crossdup: skipped {id}: {e}");
+            }
+        }
+        if args.add {
+            archive.commit()?;
+        }
+    }
+    pr.finish(&format!("{found} matches"))?;
+    Ok(if failed + read.skipped.len() > 0 {
+        1
+    } else {
+        0
+    })
 }

@@ -78,6 +78,8 @@ pub struct StoredDoc {
     pub text: String,
     /// Language code (as analysed).
     pub lang: String,
+    /// Language code as given by the source, if it gave one.
+    pub given_lang: Option<String>,
     /// Source, if given.
     pub source: Option<String>,
     /// Publication time, if given.
@@ -100,6 +102,7 @@ struct Fields {
     id: Field,
     lang: Field,
     text: Field,
+    given_lang: Field,
     source: Field,
     published: Field,
     added: Field,
@@ -121,6 +124,7 @@ fn schema() -> (Schema, Fields) {
     let id = b.add_text_field("id", STRING | STORED);
     let lang = b.add_text_field("lang", STRING | STORED);
     let text = b.add_text_field("text", STORED);
+    let given_lang = b.add_text_field("given_lang", STORED);
     let source = b.add_text_field("source", STORED);
     let published = b.add_text_field("published", STORED);
     let added = b.add_u64_field("added", INDEXED | STORED | FAST);
@@ -136,6 +140,7 @@ fn schema() -> (Schema, Fields) {
             id,
             lang,
             text,
+            given_lang,
             source,
             published,
             added,
@@ -271,6 +276,9 @@ impl DiskIndex {
         td.add_text(f.id, &doc.id);
         td.add_text(f.lang, &doc.lang);
         td.add_text(f.text, &doc.text);
+        if let Some(g) = &doc.given_lang {
+            td.add_text(f.given_lang, g);
+        }
         if let Some(s) = &doc.source {
             td.add_text(f.source, s);
         }
@@ -335,6 +343,7 @@ impl DiskIndex {
             id: s(f.id).unwrap_or_default(),
             text: s(f.text).unwrap_or_default(),
             lang: s(f.lang).unwrap_or_default(),
+            given_lang: s(f.given_lang),
             source: s(f.source),
             published: s(f.published),
             added: d.get_first(f.added).and_then(|v| v.as_u64()).unwrap_or(0),

@@ -8,6 +8,7 @@
 //! offers whole-collection scans ([`scan()`]).
 #![warn(missing_docs)]
 
+pub mod archive;
 pub mod records;
 pub mod scan;
 
@@ -15,6 +16,7 @@ pub use crossdup_index as index;
 pub use crossdup_match as matching;
 pub use crossdup_text as text;
 
+pub use archive::{Added, Archive, ArchiveError};
 pub use crossdup_text::{read_inputs, Document, Lang, ReadOptions};
 pub use records::{AlignedSpan, ClusterRecord, DocRecord, NoiseRecord, PairRecord};
 pub use scan::{scan, Failure, ScanOptions, ScanOutput, Stage};

@@ -1,0 +1,299 @@
+//! A persistent archive of articles: add them one by one, check new ones
+//! against everything seen, delete, and scan the whole archive.
+
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use rustc_hash::FxHashMap;
+
+use crossdup_index::{DiskIndex, IndexError, StoredDoc};
+use crossdup_match::{compare, mono_terms, pivot_terms, profile, search_terms, Profile};
+use crossdup_text::{analyze, AnalyzeError, AnalyzeOptions, Document, Lang};
+
+use crate::records::{DocRecord, PairRecord};
+use crate::scan::ScanOptions;
+
+/// Errors of archive operations.
+#[derive(Debug, thiserror::Error)]
+pub enum ArchiveError {
+    /// The index could not be opened or written.
+    #[error(transparent)]
+    Index(#[from] IndexError),
+    /// The document could not be analysed (unknown language, no text).
+    #[error(transparent)]
+    Analyze(#[from] AnalyzeError),
+    /// A document with this id is already in the archive.
+    #[error("document {0:?} is already in the archive")]
+    Duplicate(String),
+    /// The document is empty or otherwise unusable.
+    #[error("document {id:?}: {why}")]
+    Invalid {
+        /// Document id.
+        id: String,
+        /// What is wrong.
+        why: String,
+    },
+}
+
+/// What happened to an added document.
+#[derive(Clone, Debug)]
+pub struct Added {
+    /// Its record (language, noise).
+    pub doc: DocRecord,
+    /// The copies found in the archive before it was added.
+    pub matches: Vec<PairRecord>,
+}
+
+/// A persistent, incremental archive on a crossdup index folder.
+///
+/// ```
+/// use crossdup::{Archive, Document};
+/// let dir = tempfile::tempdir().unwrap();
+/// let archive = Archive::open(dir.path().join("archive")).unwrap();
+/// let text = "The port authority closed the northern harbour after a fire on Tuesday night.\nFirefighters needed six hours to bring the blaze under control, officials said.\n";
+/// archive.add(Document::new("wire/1", text)).unwrap();
+/// archive.commit().unwrap();
+/// let copy = Document::new("site/2", text);
+/// let found = archive.check(&copy).unwrap();
+/// assert_eq!(found[0].b, "wire/1");
+/// assert_eq!(found[0].relation, "exact");
+/// ```
+pub struct Archive {
+    index: DiskIndex,
+    opts: ScanOptions,
+    cache: Mutex<FxHashMap<String, std::sync::Arc<Profile>>>,
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+const CACHE_MAX: usize = 50_000;
+
+impl Archive {
+    /// Opens the archive in `dir`, creating it if the folder is missing or empty.
+    pub fn open(dir: impl AsRef<Path>) -> Result<Archive, ArchiveError> {
+        Ok(Archive::with_index(DiskIndex::open_or_create(
+            dir.as_ref(),
+        )?))
+    }
+
+    /// Opens an existing archive; fails if there is none.
+    pub fn open_existing(dir: impl AsRef<Path>) -> Result<Archive, ArchiveError> {
+        Ok(Archive::with_index(DiskIndex::open(dir.as_ref())?))
+    }
+
+    fn with_index(index: DiskIndex) -> Archive {
+        Archive {
+            index,
+            opts: ScanOptions::default(),
+            cache: Mutex::new(FxHashMap::default()),
+        }
+    }
+
+    /// Sets the scan options used by checks (language override, thresholds).
+    pub fn set_options(&mut self, opts: ScanOptions) {
+        self.opts = opts;
+    }
+
+    /// The underlying index.
+    pub fn index(&self) -> &DiskIndex {
+        &self.index
+    }
+
+    fn analyze_doc(&self, doc: Document) -> Result<(DocRecord, Profile), ArchiveError> {
+        if doc.id.is_empty() {
+            return Err(ArchiveError::Invalid {
+                id: doc.id,
+                why: "empty id".into(),
+            });
+        }
+        if doc.text.trim().is_empty() {
+            return Err(ArchiveError::Invalid {
+                id: doc.id,
+                why: "no text".into(),
+            });
+        }
+        let art = analyze(
+            doc,
+            &AnalyzeOptions {
+                lang: self.opts.lang,
+                fallback: None,
+            },
+            None,
+        )?;
+        Ok((DocRecord::new(&art), profile(&art)))
+    }
+
+    fn stored_profile(&self, d: &StoredDoc) -> Option<std::sync::Arc<Profile>> {
+        if let Some(p) = self
+            .cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&d.id)
+        {
+            return Some(p.clone());
+        }
+        let doc = Document {
+            id: d.id.clone(),
+            text: d.text.clone(),
+            lang: Some(d.lang.clone()),
+            source: d.source.clone(),
+            published: d.published.clone(),
+        };
+        let art = analyze(doc, &AnalyzeOptions::default(), None).ok()?;
+        let p = std::sync::Arc::new(profile(&art));
+        let mut c = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        if c.len() >= CACHE_MAX {
+            c.clear();
+        }
+        c.insert(d.id.clone(), p.clone());
+        Some(p)
+    }
+
+    fn matches_of(&self, p: &Profile) -> Result<Vec<PairRecord>, ArchiveError> {
+        let k = self.opts.candidates;
+        let mut hits = self.index.search(&mono_terms(p), k, 128)?;
+        hits.retain(|h| h.doc.lang == p.lang.code());
+        let mut cross = self.index.search(&pivot_terms(p), k * 2, 128)?;
+        cross.retain(|h| h.doc.lang != p.lang.code());
+        cross.truncate(k);
+        hits.extend(cross);
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        for h in hits {
+            if h.doc.id == p.id || !seen.insert(h.doc.id.clone()) {
+                continue;
+            }
+            let Some(q) = self.stored_profile(&h.doc) else {
+                continue;
+            };
+            if let Some(m) = compare(p, &q, &self.opts.verdict) {
+                if m.score >= self.opts.min_score {
+                    out.push(PairRecord::new(p, &q, &m));
+                }
+            }
+        }
+        out.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.b.cmp(&b.b)));
+        Ok(out)
+    }
+
+    /// Finds the copies, rewrites and translations of `doc` in the archive,
+    /// without adding it. In the records, `a` is `doc`.
+    pub fn check(&self, doc: &Document) -> Result<Vec<PairRecord>, ArchiveError> {
+        let (_, p) = self.analyze_doc(doc.clone())?;
+        self.matches_of(&p)
+    }
+
+    /// Checks and adds a document; fails with [`ArchiveError::Duplicate`] if
+    /// its id is taken. Call [`Archive::commit`] to make it durable.
+    pub fn add(&self, doc: Document) -> Result<Added, ArchiveError> {
+        if self.index.get(&doc.id)?.is_some() {
+            return Err(ArchiveError::Duplicate(doc.id));
+        }
+        self.put(doc)
+    }
+
+    /// Checks and adds a document, replacing any with the same id.
+    pub fn put(&self, doc: Document) -> Result<Added, ArchiveError> {
+        let stored_base = (doc.text.clone(), doc.source.clone(), doc.published.clone());
+        let given_lang = doc.lang.clone();
+        let (rec, p) = self.analyze_doc(doc)?;
+        let matches = self.matches_of(&p)?;
+        let stored = StoredDoc {
+            id: p.id.clone(),
+            text: stored_base.0,
+            lang: p.lang.code().to_string(),
+            given_lang,
+            source: stored_base.1,
+            published: stored_base.2,
+            added: now(),
+        };
+        self.index.add(&stored, &search_terms(&p))?;
+        self.cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(p.id.clone(), std::sync::Arc::new(p));
+        Ok(Added { doc: rec, matches })
+    }
+
+    /// Makes every add and delete so far durable and visible.
+    pub fn commit(&self) -> Result<(), ArchiveError> {
+        Ok(self.index.commit()?)
+    }
+
+    /// Deletes a document; returns whether it was there. Durable after commit.
+    pub fn delete(&self, id: &str) -> Result<bool, ArchiveError> {
+        let had = self.index.get(id)?.is_some();
+        self.index.delete(id)?;
+        self.cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(id);
+        Ok(had)
+    }
+
+    /// Drops documents added more than `days` days ago.
+    pub fn expire_older_than(&self, days: u64) -> Result<(), ArchiveError> {
+        let cutoff = now().saturating_sub(days * 86_400);
+        self.index.delete_added_before(cutoff)?;
+        self.cache.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        Ok(())
+    }
+
+    /// A stored document.
+    pub fn get(&self, id: &str) -> Result<Option<StoredDoc>, ArchiveError> {
+        Ok(self.index.get(id)?)
+    }
+
+    /// The copies of a stored document among the others; `None` if unknown.
+    pub fn matches(&self, id: &str) -> Result<Option<Vec<PairRecord>>, ArchiveError> {
+        let Some(d) = self.index.get(id)? else {
+            return Ok(None);
+        };
+        let Some(p) = self.stored_profile(&d) else {
+            return Ok(Some(Vec::new()));
+        };
+        Ok(Some(self.matches_of(&p)?))
+    }
+
+    /// Every stored document as a [`Document`], sorted by id (for full scans).
+    pub fn documents(&self) -> Result<Vec<Document>, ArchiveError> {
+        Ok(self
+            .index
+            .all()?
+            .into_iter()
+            .map(|d| Document {
+                id: d.id,
+                text: d.text,
+                lang: d.given_lang,
+                source: d.source,
+                published: d.published,
+            })
+            .collect())
+    }
+
+    /// Number of committed documents.
+    pub fn len(&self) -> u64 {
+        self.index.len()
+    }
+
+    /// Whether the archive is empty.
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
+    /// Committed documents per language.
+    pub fn languages(&self) -> Result<std::collections::BTreeMap<String, u64>, ArchiveError> {
+        Ok(self.index.languages()?)
+    }
+
+    /// Language of a code, for callers that validate input.
+    pub fn parse_lang(code: &str) -> Option<Lang> {
+        Lang::from_code(code)
+    }
+}
