@@ -126,7 +126,9 @@ fn seeds_noise_lines_are_flagged_and_kept_lines_are_not() {
     for line in tsv.lines().skip(1) {
         let f: Vec<&str> = line.split('\t').collect();
         let (doc, n, label) = (f[0], f[1].parse::<u64>().unwrap(), f[2]);
-        let blocks = noise.get(doc).unwrap_or_else(|| panic!("no doc record for {doc}"));
+        let blocks = noise
+            .get(doc)
+            .unwrap_or_else(|| panic!("no doc record for {doc}"));
         let flagged = blocks.iter().any(|&(s, e)| s <= n && n <= e);
         match label {
             "noise" => {
@@ -139,10 +141,7 @@ fn seeds_noise_lines_are_flagged_and_kept_lines_are_not() {
     }
     assert!(want > 0);
     let recall = found as f64 / want as f64;
-    assert!(
-        recall >= 0.95,
-        "noise recall {recall:.3} ({found}/{want})"
-    );
+    assert!(recall >= 0.95, "noise recall {recall:.3} ({found}/{want})");
     assert!(
         wrongly_flagged.is_empty(),
         "article lines flagged as noise: {wrongly_flagged:?}"
@@ -219,8 +218,15 @@ fn sample_collection() {
             flagged(n)
         );
     }
-    for other in ["en/tram-line-vote.txt", "en/harbour-fire.txt", "it/harbour-fire.txt"] {
-        assert!(noise_lines(&recs)[other].is_empty(), "noise flagged in {other}");
+    for other in [
+        "en/tram-line-vote.txt",
+        "en/harbour-fire.txt",
+        "it/harbour-fire.txt",
+    ] {
+        assert!(
+            noise_lines(&recs)[other].is_empty(),
+            "noise flagged in {other}"
+        );
     }
 }
 
@@ -239,16 +245,34 @@ impl Lcg {
 #[test]
 fn robustness_many_documents_and_bad_inputs() {
     // 10,000 documents in release builds; a tenth of that in debug builds,
-    // where the scan of 10,000 takes too long for a quick test run.
-    let n_docs = if cfg!(debug_assertions) { 1_000 } else { 10_000 };
+    // where a scan of 10,000 takes about 45 s on two cores.
+    // CROSSDUP_E2E_DOCS overrides the number.
+    let n_docs = std::env::var("CROSSDUP_E2E_DOCS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(if cfg!(debug_assertions) {
+            1_000
+        } else {
+            10_000
+        });
     let words = [
-        "council", "river", "market", "school", "police", "harbour", "minister", "storm",
-        "budget", "hospital", "railway", "farmers", "museum", "election", "bridge", "festival",
-        "teachers", "workers", "village", "court", "mayor", "union", "prices", "water",
+        "council", "river", "market", "school", "police", "harbour", "minister", "storm", "budget",
+        "hospital", "railway", "farmers", "museum", "election", "bridge", "festival", "teachers",
+        "workers", "village", "court", "mayor", "union", "prices", "water",
     ];
     let verbs = [
-        "approved", "closed", "opened", "visited", "delayed", "repaired", "praised", "rejected",
-        "reported", "cancelled", "announced", "funded",
+        "approved",
+        "closed",
+        "opened",
+        "visited",
+        "delayed",
+        "repaired",
+        "praised",
+        "rejected",
+        "reported",
+        "cancelled",
+        "announced",
+        "funded",
     ];
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
@@ -280,14 +304,22 @@ fn robustness_many_documents_and_bad_inputs() {
         *b = if k % 7 == 0 { 0 } else { rng.next(256) as u8 };
     }
     fs::write(dir.join("binary.txt"), bin_bytes).unwrap();
-    fs::write(dir.join("latin1.txt"), b"Citt\xe0 e caff\xe8: not UTF-8 \xff\xfe\n").unwrap();
+    fs::write(
+        dir.join("latin1.txt"),
+        b"Citt\xe0 e caff\xe8: not UTF-8 \xff\xfe\n",
+    )
+    .unwrap();
     fs::write(dir.join("empty.txt"), b"").unwrap();
     fs::write(dir.join("empty.md"), b"").unwrap();
 
     let o = run(&[&"scan", &dir, &"--format", &"jsonl"]);
     no_panic(&o);
     let err = stderr(&o);
-    assert_eq!(o.status.code(), Some(1), "inputs were skipped; stderr:\n{err}");
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "inputs were skipped; stderr:\n{err}"
+    );
     assert!(err.contains("4 inputs skipped"), "stderr:\n{err}");
     let recs = jsonl(&o);
     let got: HashSet<String> = of_type(&recs, "doc")
@@ -360,7 +392,10 @@ fn output_formats() {
         .clone();
     let ta = fs::read(s.join(p["a"].as_str().unwrap())).unwrap();
     for link in p["alignment"].as_array().unwrap() {
-        let (st, en) = (link["a"][0].as_u64().unwrap(), link["a"][1].as_u64().unwrap());
+        let (st, en) = (
+            link["a"][0].as_u64().unwrap(),
+            link["a"][1].as_u64().unwrap(),
+        );
         assert!(st < en && en as usize <= ta.len());
         assert!(std::str::from_utf8(&ta[st as usize..en as usize]).is_ok());
     }

@@ -1,0 +1,50 @@
+# Everyday commands for crossdup. `just --list` shows them.
+
+shared := "../shared"
+bin := "target/release/crossdup"
+
+# Run every test (unit, doc and end-to-end), as CI does.
+test:
+    cargo test --workspace
+
+# Formatting check and clippy with warnings as errors, as CI does.
+lint:
+    cargo fmt --all -- --check
+    cargo clippy --workspace --all-targets -- -D warnings
+
+# Scan the shipped sample collection and print a table.
+demo:
+    cargo run --release -- scan data/samples --format table
+
+# Print the syndicated sample without its site furniture, marking what goes.
+clean-sample:
+    cargo run --release -- clean --show-noise data/samples/en/tram-line-vote-syndicated.txt
+
+# Score crossdup on the seeds and the dev corpora (see ../shared/bench/README.md); output in out/.
+eval:
+    cargo build --release
+    mkdir -p out
+    {{bin}} scan {{shared}}/seeds --format jsonl --quiet > out/seeds.jsonl
+    {{bin}} scan {{shared}}/bench/feed-dev/docs --format jsonl --quiet > out/feed.jsonl
+    {{bin}} scan {{shared}}/bench/ddtp-dev/docs --format jsonl --quiet > out/ddtp.jsonl
+    python3 {{shared}}/bench/score.py pairs {{shared}}/seeds/gold.tsv out/seeds.jsonl
+    python3 {{shared}}/bench/score.py noise {{shared}}/seeds/noise.tsv out/seeds.jsonl
+    python3 {{shared}}/bench/score.py align {{shared}}/seeds/gold_align.tsv out/seeds.jsonl --docs {{shared}}/seeds
+    python3 {{shared}}/bench/score.py pairs {{shared}}/bench/feed-dev/gold.tsv out/feed.jsonl
+    python3 {{shared}}/bench/score.py noise {{shared}}/bench/feed-dev/noise.tsv out/feed.jsonl
+    python3 {{shared}}/bench/score.py pairs {{shared}}/bench/ddtp-dev/gold.tsv out/ddtp.jsonl --scope cross --kind translation
+    python3 {{shared}}/bench/score.py align {{shared}}/bench/ddtp-dev/gold_align.tsv out/ddtp.jsonl --docs {{shared}}/bench/ddtp-dev/docs
+
+# Benchmarks in benches/ if there are any, else time the scans of the dev corpora.
+bench:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if ls benches/*.rs >/dev/null 2>&1 || grep -q '^\[\[bench\]\]' crates/*/Cargo.toml; then
+        cargo bench --workspace
+    else
+        cargo build --release
+        for c in {{shared}}/seeds {{shared}}/bench/feed-dev/docs {{shared}}/bench/ddtp-dev/docs; do
+            echo "== $c"
+            /usr/bin/time -f "%e s, %M KB max RSS" {{bin}} scan "$c" --format jsonl --quiet > /dev/null
+        done
+    fi
