@@ -208,8 +208,120 @@ pub fn find_pairs(
             r
         })
         .collect();
+    pairs = keep_best_translations(pairs, TRANSLATION_MARGIN);
+    let extra = bridge_translations(profiles, &pairs, opts);
+    if !extra.is_empty() {
+        pairs.extend(extra);
+        pairs = keep_best_translations(pairs, TRANSLATION_MARGIN);
+    }
     pairs.sort_by(|x, y| (&x.a, &x.b).cmp(&(&y.a, &y.b)));
     pairs
+}
+
+/// Two translations of one document are translations of each other: checks
+/// such pairs that candidate search missed, with thresholds relaxed since a
+/// common source already vouches for them.
+fn bridge_translations(
+    profiles: &[Profile],
+    pairs: &[PairRecord],
+    opts: &ScanOptions,
+) -> Vec<PairRecord> {
+    use std::collections::HashSet;
+    let pos: FxHashMap<&str, usize> = profiles
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.id.as_str(), i))
+        .collect();
+    let have: HashSet<(usize, usize)> = pairs
+        .iter()
+        .filter_map(|p| {
+            Some((
+                pos.get(p.a.as_str()).copied()?,
+                pos.get(p.b.as_str()).copied()?,
+            ))
+        })
+        .flat_map(|(x, y)| [(x, y), (y, x)])
+        .collect();
+    let mut partners: FxHashMap<usize, Vec<usize>> = FxHashMap::default();
+    for p in pairs.iter().filter(|p| p.relation == "translation") {
+        if let (Some(&x), Some(&y)) = (pos.get(p.a.as_str()), pos.get(p.b.as_str())) {
+            partners.entry(x).or_default().push(y);
+            partners.entry(y).or_default().push(x);
+        }
+    }
+    let mut todo: Vec<(usize, usize)> = Vec::new();
+    for list in partners.values() {
+        for (k, &x) in list.iter().enumerate() {
+            for &y in &list[k + 1..] {
+                if profiles[x].lang != profiles[y].lang && !have.contains(&(x, y)) {
+                    todo.push((x.min(y), x.max(y)));
+                }
+            }
+        }
+    }
+    todo.sort_unstable();
+    todo.dedup();
+    let relaxed = VerdictParams {
+        min_coverage_cross: opts.verdict.min_coverage_cross * 0.75,
+        min_score_cross: opts.verdict.min_score_cross * 0.7,
+        ..opts.verdict
+    };
+    todo.par_iter()
+        .filter_map(|&(x, y)| {
+            let (a, b) = (&profiles[x], &profiles[y]);
+            compare(a, b, &relaxed)
+                .filter(|m| m.score >= opts.min_score)
+                .map(|m| PairRecord::new(a, b, &m))
+        })
+        .collect()
+}
+
+/// How far below a document's best translation partner (in one language)
+/// another partner may score and still be reported.
+pub const TRANSLATION_MARGIN: f32 = 0.05;
+
+/// Keeps, for every document and every other language, the best translation
+/// partner and those close to it; a weaker partner survives only when it is a
+/// same-language copy of the best (then it is a translation too).
+pub fn keep_best_translations(pairs: Vec<PairRecord>, margin: f32) -> Vec<PairRecord> {
+    use std::collections::HashSet;
+    let copies: HashSet<(&str, &str)> = pairs
+        .iter()
+        .filter(|p| p.relation != "translation")
+        .flat_map(|p| [(p.a.as_str(), p.b.as_str()), (p.b.as_str(), p.a.as_str())])
+        .collect();
+    // (doc, other language) -> (best score, best partner)
+    let mut best: FxHashMap<(&str, &str), (f32, &str)> = FxHashMap::default();
+    for p in pairs.iter().filter(|p| p.relation == "translation") {
+        for (x, y, ly) in [(&p.a, &p.b, &p.lang_b), (&p.b, &p.a, &p.lang_a)] {
+            let e = best
+                .entry((x.as_str(), ly.as_str()))
+                .or_insert((f32::MIN, y.as_str()));
+            if p.score > e.0 {
+                *e = (p.score, y.as_str());
+            }
+        }
+    }
+    let keep: Vec<bool> = pairs
+        .iter()
+        .map(|p| {
+            if p.relation != "translation" {
+                return true;
+            }
+            [(&p.a, &p.b, &p.lang_b), (&p.b, &p.a, &p.lang_a)]
+                .iter()
+                .all(|(x, y, ly)| {
+                    let (s, b) = best[&(x.as_str(), ly.as_str())];
+                    p.score >= s - margin || b == y.as_str() || copies.contains(&(b, y.as_str()))
+                })
+        })
+        .collect();
+    pairs
+        .into_iter()
+        .zip(keep)
+        .filter(|(_, k)| *k)
+        .map(|(p, _)| p)
+        .collect()
 }
 
 fn find(parent: &mut [u32], x: u32) -> u32 {
