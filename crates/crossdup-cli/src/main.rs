@@ -1,6 +1,7 @@
 //! The `crossdup` command-line tool.
 
 mod printer;
+mod serve;
 
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
@@ -35,6 +36,8 @@ enum Command {
     Index(IndexCommand),
     /// Check documents against an index: their copies, rewrites and translations.
     Check(CheckArgs),
+    /// Serve an index over HTTP/JSON: add, check, get and delete articles.
+    Serve(serve::ServeArgs),
 }
 
 #[derive(Subcommand)]
@@ -165,6 +168,7 @@ fn main() -> ExitCode {
         Command::Align(a) => run_align(a),
         Command::Index(c) => run_index(c),
         Command::Check(a) => run_check(a),
+        Command::Serve(a) => serve::run(a),
     };
     match r {
         Ok(code) => ExitCode::from(code),
