@@ -1,0 +1,226 @@
+#!/usr/bin/env python3
+"""Benchmark of `crossdup serve` (python3 standard library only).
+
+Starts `target/release/crossdup serve` on loopback with a fresh temporary
+index, adds articles from the dev corpora in ../shared/bench (ddtp-dev,
+feed-dev and manpages-dev docs; ids are paths relative to ../shared/bench)
+with several client threads, then times POST /check one request at a time on
+held-out documents, with everything added indexed. Prints a summary.
+
+The three corpora hold about 11,300 files. Asked for more than there are
+(the default is 20,000 added), the rest is made of mixes: the first half of
+one article's lines followed by the second half of another's, from the same
+corpus and language (ids `mix/N`), which gives partial copies to verify.
+
+Usage: python3 benches/serve_bench.py [--add 20000] [--checks 1000]
+       [--threads 4] [--bin target/release/crossdup] [--shared ../shared]
+"""
+
+import argparse
+import http.client
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+CORPORA = ["ddtp-dev/docs", "feed-dev/docs", "manpages-dev/docs"]
+
+
+def load_corpora(bench):
+    docs = []
+    for c in CORPORA:
+        root = os.path.join(bench, c)
+        for dirpath, _, files in os.walk(root):
+            for f in files:
+                p = os.path.join(dirpath, f)
+                with open(p, encoding="utf-8", errors="replace") as fh:
+                    text = fh.read()
+                if text.strip():
+                    docs.append((os.path.relpath(p, bench), text))
+    docs.sort()
+    return docs
+
+
+def mixes(pool, n, rng):
+    """n documents made of halves of two articles of the same group."""
+    groups = {}
+    for id_, text in pool:
+        groups.setdefault(os.path.dirname(id_), []).append(text)
+    keys = [k for k, v in groups.items() if len(v) >= 2]
+    out = []
+    for j in range(n):
+        g = groups[rng.choice(keys)]
+        a, b = rng.sample(g, 2)
+        la, lb = a.splitlines(), b.splitlines()
+        text = "\n".join(la[: max(1, len(la) // 2)] + lb[len(lb) // 2 :]) + "\n"
+        out.append(("mix/%d" % j, text))
+    return out
+
+
+def start(binary, index):
+    p = subprocess.Popen(
+        [binary, "serve", "--index", index, "--listen", "127.0.0.1:0"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        line = p.stderr.readline()
+        if not line:
+            break
+        if line.startswith("crossdup: listening on http://"):
+            host, port = line.strip().rsplit("//", 1)[1].rsplit(":", 1)
+            threading.Thread(target=lambda: p.stderr.read(), daemon=True).start()
+            return p, host, int(port)
+    p.kill()
+    sys.exit("crossdup serve did not start")
+
+
+def request(conn, method, path, body=None):
+    data = None if body is None else json.dumps(body).encode()
+    conn.request(method, path, data, {"Content-Type": "application/json"})
+    r = conn.getresponse()
+    return r.status, r.read()
+
+
+def pct(xs, q):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))]
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    root = os.path.dirname(here)
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--add", type=int, default=20000, help="articles to add")
+    ap.add_argument("--checks", type=int, default=1000, help="checks to time")
+    ap.add_argument("--threads", type=int, default=4, help="client threads adding")
+    ap.add_argument("--bin", default=os.path.join(root, "target/release/crossdup"))
+    ap.add_argument("--shared", default=os.path.join(root, "../shared"))
+    ap.add_argument("--no-mix", action="store_true", help="real files only")
+    args = ap.parse_args()
+    bench = os.path.join(args.shared, "bench")
+    if not os.path.isdir(bench):
+        sys.exit("no %s: nothing to benchmark" % bench)
+    if not os.path.exists(args.bin):
+        sys.exit("no %s: run `cargo build --release` first" % args.bin)
+
+    rng = random.Random(1)
+    docs = load_corpora(bench)
+    rng.shuffle(docs)
+    checks, pool = docs[: args.checks], docs[args.checks :]
+    to_add = pool[: args.add]
+    n_mix = 0
+    if len(to_add) < args.add and not args.no_mix:
+        n_mix = args.add - len(to_add)
+        to_add = to_add + mixes(pool, n_mix, rng)
+        rng.shuffle(to_add)
+    print(
+        "corpora: %d files; adding %d (%d real, %d mixes), then %d checks"
+        % (len(docs), len(to_add), len(to_add) - n_mix, n_mix, len(checks)),
+        flush=True,
+    )
+
+    tmp = tempfile.TemporaryDirectory(prefix="crossdup-serve-bench-")
+    proc, host, port = start(args.bin, os.path.join(tmp.name, "ix"))
+    try:
+        # ---- adds
+        lock = threading.Lock()
+        state = {"next": 0, "ok": 0, "refused": {}, "errors": 0, "matched": 0}
+        add_lat = []
+
+        def adder():
+            conn = http.client.HTTPConnection(host, port, timeout=120)
+            while True:
+                with lock:
+                    i = state["next"]
+                    state["next"] += 1
+                if i >= len(to_add):
+                    return
+                id_, text = to_add[i]
+                t = time.perf_counter()
+                try:
+                    st, body = request(conn, "POST", "/documents", {"id": id_, "text": text})
+                except (OSError, http.client.HTTPException):
+                    conn.close()
+                    conn = http.client.HTTPConnection(host, port, timeout=120)
+                    with lock:
+                        state["errors"] += 1
+                    continue
+                dt = time.perf_counter() - t
+                with lock:
+                    add_lat.append(dt)
+                    if st == 201:
+                        state["ok"] += 1
+                        if json.loads(body)["matches"]:
+                            state["matched"] += 1
+                    else:
+                        state["refused"][st] = state["refused"].get(st, 0) + 1
+                    done = state["ok"] + sum(state["refused"].values())
+                if done % 2000 == 0:
+                    el = time.perf_counter() - t0
+                    print("  %d added, %.0f/s" % (done, done / el), flush=True)
+
+        t0 = time.perf_counter()
+        ts = [threading.Thread(target=adder) for _ in range(args.threads)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        add_s = time.perf_counter() - t0
+
+        conn = http.client.HTTPConnection(host, port, timeout=120)
+        st, body = request(conn, "GET", "/stats")
+        stats = json.loads(body)
+
+        # ---- checks, one at a time
+        lat, found, bad, slow = [], 0, 0, []
+        for id_, text in checks:
+            t = time.perf_counter()
+            st, body = request(conn, "POST", "/check", {"id": id_, "text": text})
+            lat.append(time.perf_counter() - t)
+            slow.append((lat[-1], id_, len(text)))
+            if st == 200:
+                found += bool(json.loads(body)["matches"])
+            else:
+                bad += 1
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        tmp.cleanup()
+
+    ms = lambda x: x * 1000.0
+    print()
+    print("== crossdup serve benchmark (%d cores)" % (os.cpu_count() or 0))
+    print(
+        "adds:   %d acknowledged in %.1f s = %.1f articles/s with %d client threads"
+        % (state["ok"], add_s, state["ok"] / add_s, args.threads)
+    )
+    print(
+        "        latency p50 %.1f ms, p99 %.1f ms; %d with matches; refused %s; connection errors %d"
+        % (ms(pct(add_lat, 0.5)), ms(pct(add_lat, 0.99)), state["matched"], state["refused"] or "none", state["errors"])
+    )
+    print(
+        "index:  %d documents, %.1f MB, languages %s"
+        % (stats["documents"], stats["size_bytes"] / 1e6, stats["languages"])
+    )
+    print(
+        "checks: %d sequential, p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms; %d with matches; %d refused"
+        % (len(lat), ms(pct(lat, 0.5)), ms(pct(lat, 0.9)), ms(pct(lat, 0.99)), ms(max(lat)), found, bad)
+    )
+    slow.sort(reverse=True)
+    print("slowest checks: " + ", ".join("%s (%d bytes) %.0f ms" % (i, n, ms(t)) for t, i, n in slow[:5]))
+    print("goal:   check p99 < 20 ms: %s" % ("met" if ms(pct(lat, 0.99)) < 20 else "NOT met"))
+
+
+if __name__ == "__main__":
+    main()
