@@ -308,7 +308,7 @@ fn run_scan(args: ScanArgs) -> Result<u8> {
     })
 }
 
-fn load_one(path: &PathBuf) -> Result<crossdup::Document> {
+fn load_one(path: &std::path::Path) -> Result<crossdup::Document> {
     let text = crossdup::text::reader::load_file(path, &ReadOptions::default())
         .map_err(|r| anyhow::anyhow!("{}: {r}", path.display()))?;
     let id = path.display().to_string();
@@ -353,9 +353,16 @@ fn run_align(args: AlignArgs) -> Result<u8> {
     let a = analyze(load_one(&args.a)?, &opts, None)?;
     let b = analyze(load_one(&args.b)?, &opts, None)?;
     let (pa, pb) = (profile(&a), profile(&b));
+    // Show whatever aligns: no thresholds, no pre-filter.
     let vp = VerdictParams {
         min_coverage: 0.0,
         min_score: 0.0,
+        min_coverage_cross: 0.0,
+        min_score_cross: 0.0,
+        rewrite_identity_min: 0.0,
+        prefilter_spots: 0.0,
+        prefilter_stems: 0.0,
+        prefilter_pivots: 0.0,
         ..VerdictParams::default()
     };
     let m = compare(&pa, &pb, &vp);

@@ -50,10 +50,10 @@ pub fn length_prob(la: f32, lb: f32, ratio: f32) -> f32 {
     let delta = (lb - la * ratio) / (la * 6.8).sqrt();
     let z = delta.abs();
     // 2 * (1 - Phi(z)), with an erf approximation.
-    let t = 1.0 / (1.0 + 0.3275911 * z / std::f32::consts::SQRT_2);
+    let t = 1.0 / (1.0 + 0.327_591_1 * z / std::f32::consts::SQRT_2);
     let erf = 1.0
-        - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t
-            + 0.254829592)
+        - (((((1.061_405_4 * t - 1.453_152) * t) + 1.421_413_7) * t - 0.284_496_74) * t
+            + 0.254_829_6)
             * t
             * (-(z * z) / 2.0).exp();
     (1.0 - erf).clamp(0.0, 1.0)
@@ -114,12 +114,12 @@ pub fn align_sents(
     // Overlaps of single sentence pairs inside the band.
     let width = |i: usize| bd.hi[i.min(n)] - bd.lo[i.min(n)] + 1;
     let mut ov: Vec<Vec<Overlap>> = Vec::with_capacity(n);
-    for i in 0..n {
+    for (i, sa) in a.iter().enumerate() {
         let (lo, hi) = (bd.lo[i], bd.hi[i].min(m - 1));
         let mut row = Vec::with_capacity(width(i));
-        for j in lo..=hi.max(lo) {
-            if j < m {
-                row.push(sim.overlap(&a[i], &b[j]));
+        if lo < m {
+            for sb in &b[lo..=hi.max(lo)] {
+                row.push(sim.overlap(sa, sb));
             }
         }
         ov.push(row);

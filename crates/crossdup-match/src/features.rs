@@ -73,6 +73,10 @@ pub struct Profile {
     pub exact_key: u64,
     /// Number of content tokens.
     pub content_tokens: u32,
+    /// Sorted distinct stem hashes of the whole body.
+    pub stem_set: Vec<u64>,
+    /// Sorted distinct pivot hashes of the whole body.
+    pub pivot_set: Vec<u64>,
     /// Spot signatures: a stop word and the two content stems after it
     /// (SpotSigs), hashed; they survive furniture and small edits.
     pub spots: Vec<u64>,
@@ -193,11 +197,47 @@ pub fn profile(art: &Article) -> Profile {
     Profile {
         id: art.doc.id.clone(),
         lang: art.lang,
-        sents,
         body_chars,
         exact_key: hash64(exact.as_bytes()),
         content_tokens,
-        spots,
+        stem_set: sorted_set(sents.iter().flat_map(|s| s.stems.iter().copied())),
+        pivot_set: sorted_set(sents.iter().flat_map(|s| s.pivots.iter().copied())),
+        spots: sorted_set(spots.into_iter()),
+        sents,
+    }
+}
+
+fn sorted_set(it: impl Iterator<Item = u64>) -> Vec<u64> {
+    let mut v: Vec<u64> = it.collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// Size of the intersection of two sorted sets.
+pub fn intersection(a: &[u64], b: &[u64]) -> usize {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                n += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    n
+}
+
+/// Share of the smaller set found in the larger.
+pub fn containment(a: &[u64], b: &[u64]) -> f32 {
+    let m = a.len().min(b.len());
+    if m == 0 {
+        0.0
+    } else {
+        intersection(a, b) as f32 / m as f32
     }
 }
 

@@ -27,7 +27,7 @@ impl Lexicon {
                 continue;
             };
             let w: f32 = it.next().and_then(|w| w.trim().parse().ok()).unwrap_or(1.0);
-            if a.is_empty() || b.is_empty() || !(w > 0.0) {
+            if a.is_empty() || b.is_empty() || w.is_nan() || w <= 0.0 {
                 continue;
             }
             let sa = stem(&a.to_lowercase(), lang);

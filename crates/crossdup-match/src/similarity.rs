@@ -59,9 +59,9 @@ impl Monolingual {
             if has(&y.stems, &t.stem) {
                 m += 1.0;
                 exact += 1.0;
-            } else if t.syn.iter().any(|c| has(&y.syns, c)) {
-                m += self.synonym_weight;
-            } else if t.kind == Kind::Name && fuzzy_name(t, y) {
+            } else if t.syn.iter().any(|c| has(&y.syns, c))
+                || (t.kind == Kind::Name && fuzzy_name(t, y))
+            {
                 m += self.synonym_weight;
             }
         }
@@ -71,6 +71,9 @@ impl Monolingual {
 
 impl SentenceSimilarity for Monolingual {
     fn overlap(&self, a: &Sent, b: &Sent) -> Overlap {
+        if a.toks.len().min(b.toks.len()) > 3 && !a.toks.iter().any(|t| has(&b.stems, &t.stem)) {
+            return Overlap::default();
+        }
         let (ma, ea) = self.side(a, b);
         let (mb, _) = self.side(b, a);
         Overlap {
@@ -98,6 +101,17 @@ impl Default for Bilingual {
 }
 
 impl Bilingual {
+    /// Exact pivot/surface matches only (cheap).
+    fn cheap_side(x: &Sent, y: &Sent) -> usize {
+        x.toks
+            .iter()
+            .filter(|t| {
+                has(&y.folds, &t.fold)
+                    || (t.kind != Kind::Number && t.pivot.iter().any(|p| has(&y.pivots, p)))
+            })
+            .count()
+    }
+
     fn side(&self, x: &Sent, y: &Sent) -> f32 {
         let mut m = 0.0f32;
         for t in &x.toks {
@@ -119,7 +133,7 @@ impl Bilingual {
 
 fn cognate(a: &Tok, b: &Sent) -> bool {
     let n = a.text.chars().count();
-    b.toks.iter().any(|t| {
+    b.toks.iter().take(200).any(|t| {
         let m = t.text.chars().count();
         m >= 5
             && n.abs_diff(m) <= 3
@@ -130,6 +144,11 @@ fn cognate(a: &Tok, b: &Sent) -> bool {
 
 impl SentenceSimilarity for Bilingual {
     fn overlap(&self, a: &Sent, b: &Sent) -> Overlap {
+        // Sentences with no exact evidence at all are not worth the fuzzy pass,
+        // unless they are very short (a title, a name).
+        if a.toks.len().min(b.toks.len()) > 3 && Bilingual::cheap_side(a, b) == 0 {
+            return Overlap::default();
+        }
         Overlap {
             a: self.side(a, b),
             b: self.side(b, a),

@@ -52,6 +52,14 @@ pub struct VerdictParams {
     /// Below this share of identical matches, a same-language pair is not a
     /// copy at all (spinners keep most words).
     pub rewrite_identity_min: f32,
+    /// Same language: a pair is aligned only if this share of the smaller
+    /// document's spot signatures is shared...
+    pub prefilter_spots: f32,
+    /// ...or this share of its distinct stems.
+    pub prefilter_stems: f32,
+    /// Across languages: a pair is aligned only if this share of the smaller
+    /// document's pivot stems is shared.
+    pub prefilter_pivots: f32,
     /// A side covered less than this makes a translation partial.
     pub partial_below: f32,
 }
@@ -66,6 +74,9 @@ impl Default for VerdictParams {
             min_score_cross: 0.45,
             rewrite_exact_max: 0.985,
             rewrite_identity_min: 0.55,
+            prefilter_spots: 0.15,
+            prefilter_stems: 0.5,
+            prefilter_pivots: 0.15,
             partial_below: 0.6,
         }
     }
@@ -115,6 +126,19 @@ pub fn compare(a: &Profile, b: &Profile, vp: &VerdictParams) -> Option<PairMatch
             identity: 1.0,
             links,
         });
+    }
+    // Cheap whole-document evidence first: most candidate pairs end here.
+    {
+        use crate::features::containment;
+        let plausible = if same {
+            containment(&a.spots, &b.spots) >= vp.prefilter_spots
+                || containment(&a.stem_set, &b.stem_set) >= vp.prefilter_stems
+        } else {
+            containment(&a.pivot_set, &b.pivot_set) >= vp.prefilter_pivots
+        };
+        if !plausible {
+            return None;
+        }
     }
     let mono = Monolingual::default();
     let bi = Bilingual::default();

@@ -83,6 +83,9 @@ pub struct ScanOutput {
 /// A progress callback: stage, done, total.
 pub type Progress<'a> = &'a (dyn Fn(Stage, u64, u64) + Sync);
 
+/// One analysed document: its record, profile and publication time.
+type Analysed = (DocRecord, Profile, Option<String>);
+
 /// Scans documents for copies, rewrites and translations of each other.
 ///
 /// ```
@@ -111,7 +114,7 @@ pub fn scan(docs: Vec<Document>, opts: &ScanOptions, progress: Progress<'_>) -> 
         fallback: None,
     };
     let done = std::sync::atomic::AtomicU64::new(0);
-    let analysed: Vec<Result<(DocRecord, Profile, Option<String>), Failure>> = docs
+    let analysed: Vec<Result<Analysed, Failure>> = docs
         .into_par_iter()
         .map(|d| {
             let id = d.id.clone();
@@ -123,7 +126,7 @@ pub fn scan(docs: Vec<Document>, opts: &ScanOptions, progress: Progress<'_>) -> 
                     error: e.to_string(),
                 });
             let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-            if n % 64 == 0 || n == total {
+            if n.is_multiple_of(64) || n == total {
                 progress(Stage::Analyze, n, total);
             }
             r
@@ -184,7 +187,7 @@ pub fn find_pairs(
                 .filter(|c| profiles[c.doc as usize].lang != lang);
             let c: Vec<u32> = same.chain(cross).map(|c| c.doc).collect();
             let d = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-            if d % 256 == 0 || d == n {
+            if d.is_multiple_of(256) || d == n {
                 progress(Stage::Candidates, d, n);
             }
             c.into_iter().map(move |c| (i.min(c), i.max(c)))
@@ -202,7 +205,7 @@ pub fn find_pairs(
                 .filter(|m| m.score >= opts.min_score)
                 .map(|m| PairRecord::new(a, b, &m));
             let k = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-            if k % 256 == 0 || k == total {
+            if k.is_multiple_of(256) || k == total {
                 progress(Stage::Verify, k, total);
             }
             r

@@ -33,7 +33,9 @@ const BARE_MIN_ITEMS: usize = 3;
 fn bare_heading(line: &str) -> bool {
     let t = line.trim();
     let w = word_count(t);
-    w >= 1 && w <= BARE_HEADING_WORDS && !ends_with_period(t) && !t.ends_with(['?', ':', ';', ','])
+    (1..=BARE_HEADING_WORDS).contains(&w)
+        && !ends_with_period(t)
+        && !t.ends_with(['?', ':', ';', ','])
 }
 
 /// Whether a line starts like an item of a body list.
@@ -54,8 +56,7 @@ fn bulleted(line: &str) -> bool {
 fn loose_heading(table: &CueTable, line: &str) -> bool {
     let t = line.trim();
     let w = word_count(t);
-    w >= 2
-        && w <= LOOSE_HEADING_WORDS
+    (2..=LOOSE_HEADING_WORDS).contains(&w)
         && !ends_with_period(t)
         && !t.ends_with('?')
         && table.related_words(t) >= 2
