@@ -436,6 +436,19 @@ impl DiskIndex {
         k: usize,
         max_terms: usize,
     ) -> Result<Vec<Hit>, IndexError> {
+        self.search_min_df(terms, k, max_terms, 1)
+    }
+
+    /// As [`DiskIndex::search`], ignoring terms held by fewer than `min_df`
+    /// documents (2 when the querying document is itself in the index, so its
+    /// own unique terms do not crowd out the shared ones).
+    pub fn search_min_df(
+        &self,
+        terms: &[(u64, u32)],
+        k: usize,
+        max_terms: usize,
+        min_df: u64,
+    ) -> Result<Vec<Hit>, IndexError> {
         let _g = self.reload.read().unwrap_or_else(|e| e.into_inner());
         let searcher = self.reader.searcher();
         let f = self.fields;
@@ -445,7 +458,7 @@ impl DiskIndex {
             let term = Term::from_field_text(f.terms, &term_token(t));
             let df = searcher.doc_freq(&term).map_err(|e| self.tv(e))?;
             // Terms nobody has, or almost everybody has, do not help.
-            if df == 0 || (df as f64) > (n as f64 * 0.05).max(50.0) {
+            if df < min_df.max(1) || (df as f64) > (n as f64 * 0.05).max(50.0) {
                 continue;
             }
             scored.push((df, term));

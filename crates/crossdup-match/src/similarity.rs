@@ -2,7 +2,7 @@
 //! stems, synonym classes within a language, lexical translation across
 //! languages), all counting matched content tokens on both sides.
 
-use crate::features::{Kind, Sent, Tok};
+use crate::features::{containment, Kind, Sent, Tok};
 
 /// Tokens matched on each side of a sentence pair.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -71,7 +71,8 @@ impl Monolingual {
 
 impl SentenceSimilarity for Monolingual {
     fn overlap(&self, a: &Sent, b: &Sent) -> Overlap {
-        if a.toks.len().min(b.toks.len()) > 3 && !a.toks.iter().any(|t| has(&b.stems, &t.stem)) {
+        // Too little shared wording to be a link, whatever the synonyms say.
+        if a.toks.len().min(b.toks.len()) > 3 && containment(&a.stems, &b.stems) < 0.15 {
             return Overlap::default();
         }
         let (ma, ea) = self.side(a, b);
@@ -146,7 +147,10 @@ impl SentenceSimilarity for Bilingual {
     fn overlap(&self, a: &Sent, b: &Sent) -> Overlap {
         // Sentences with no exact evidence at all are not worth the fuzzy pass,
         // unless they are very short (a title, a name).
-        if a.toks.len().min(b.toks.len()) > 3 && Bilingual::cheap_side(a, b) == 0 {
+        if a.toks.len().min(b.toks.len()) > 3
+            && (containment(&a.pivots, &b.pivots) + containment(&a.folds, &b.folds) < 0.1
+                || Bilingual::cheap_side(a, b) == 0)
+        {
             return Overlap::default();
         }
         Overlap {

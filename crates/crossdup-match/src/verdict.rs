@@ -55,7 +55,7 @@ pub struct VerdictParams {
     /// Same language: a pair is aligned only if this share of the smaller
     /// document's spot signatures is shared...
     pub prefilter_spots: f32,
-    /// ...or this share of its distinct stems.
+    /// ...or this share of its distinct stems (for documents of comparable size).
     pub prefilter_stems: f32,
     /// Across languages: a pair is aligned only if this share of the smaller
     /// document's pivot stems is shared.
@@ -75,7 +75,7 @@ impl Default for VerdictParams {
             rewrite_exact_max: 0.985,
             rewrite_identity_min: 0.55,
             prefilter_spots: 0.15,
-            prefilter_stems: 0.5,
+            prefilter_stems: 0.6,
             prefilter_pivots: 0.15,
             partial_below: 0.6,
         }
@@ -131,8 +131,12 @@ pub fn compare(a: &Profile, b: &Profile, vp: &VerdictParams) -> Option<PairMatch
     {
         use crate::features::containment;
         let plausible = if same {
+            let (x, y) = (
+                a.stem_set.len().min(b.stem_set.len()),
+                a.stem_set.len().max(b.stem_set.len()),
+            );
             containment(&a.spots, &b.spots) >= vp.prefilter_spots
-                || containment(&a.stem_set, &b.stem_set) >= vp.prefilter_stems
+                || (containment(&a.stem_set, &b.stem_set) >= vp.prefilter_stems && x * 3 >= y)
         } else {
             containment(&a.pivot_set, &b.pivot_set) >= vp.prefilter_pivots
         };

@@ -155,11 +155,16 @@ impl Archive {
         Some(p)
     }
 
-    fn matches_of(&self, p: &Profile) -> Result<Vec<PairRecord>, ArchiveError> {
+    fn matches_of(&self, p: &Profile, stored: bool) -> Result<Vec<PairRecord>, ArchiveError> {
         let k = self.opts.candidates;
-        let mut hits = self.index.search(&mono_terms(p), k, 128)?;
+        let min_df = if stored { 2 } else { 1 };
+        let mut hits = self
+            .index
+            .search_min_df(&mono_terms(p), k + 1, 128, min_df)?;
         hits.retain(|h| h.doc.lang == p.lang.code());
-        let mut cross = self.index.search(&pivot_terms(p), k * 2, 128)?;
+        let mut cross = self
+            .index
+            .search_min_df(&pivot_terms(p), k * 2, 128, min_df)?;
         cross.retain(|h| h.doc.lang != p.lang.code());
         cross.truncate(k);
         hits.extend(cross);
@@ -186,7 +191,7 @@ impl Archive {
     /// without adding it. In the records, `a` is `doc`.
     pub fn check(&self, doc: &Document) -> Result<Vec<PairRecord>, ArchiveError> {
         let (_, p) = self.analyze_doc(doc.clone())?;
-        self.matches_of(&p)
+        self.matches_of(&p, false)
     }
 
     /// Checks and adds a document; fails with [`ArchiveError::Duplicate`] if
@@ -203,7 +208,7 @@ impl Archive {
         let stored_base = (doc.text.clone(), doc.source.clone(), doc.published.clone());
         let given_lang = doc.lang.clone();
         let (rec, p) = self.analyze_doc(doc)?;
-        let matches = self.matches_of(&p)?;
+        let matches = self.matches_of(&p, false)?;
         let stored = StoredDoc {
             id: p.id.clone(),
             text: stored_base.0,
@@ -258,7 +263,7 @@ impl Archive {
         let Some(p) = self.stored_profile(&d) else {
             return Ok(Some(Vec::new()));
         };
-        Ok(Some(self.matches_of(&p)?))
+        Ok(Some(self.matches_of(&p, true)?))
     }
 
     /// Every stored document as a [`Document`], sorted by id (for full scans).
