@@ -155,7 +155,15 @@ impl Archive {
         Some(p)
     }
 
-    fn matches_of(&self, p: &Profile, stored: bool) -> Result<Vec<PairRecord>, ArchiveError> {
+    /// Copies of `p` in the index. `stored`: `p` is itself in the index (its
+    /// own entry is skipped, and so are terms only it has). `replacing`: `p`
+    /// will replace the entry with its id, so that entry is skipped too.
+    fn matches_of(
+        &self,
+        p: &Profile,
+        stored: bool,
+        replacing: bool,
+    ) -> Result<Vec<PairRecord>, ArchiveError> {
         let k = self.opts.candidates;
         let min_df = if stored { 2 } else { 1 };
         let mut hits = self
@@ -171,7 +179,7 @@ impl Archive {
         let mut seen = std::collections::HashSet::new();
         let mut out = Vec::new();
         for h in hits {
-            if h.doc.id == p.id || !seen.insert(h.doc.id.clone()) {
+            if ((stored || replacing) && h.doc.id == p.id) || !seen.insert(h.doc.id.clone()) {
                 continue;
             }
             let Some(q) = self.stored_profile(&h.doc) else {
@@ -191,7 +199,7 @@ impl Archive {
     /// without adding it. In the records, `a` is `doc`.
     pub fn check(&self, doc: &Document) -> Result<Vec<PairRecord>, ArchiveError> {
         let (_, p) = self.analyze_doc(doc.clone())?;
-        self.matches_of(&p, false)
+        self.matches_of(&p, false, false)
     }
 
     /// Checks and adds a document; fails with [`ArchiveError::Duplicate`] if
@@ -208,7 +216,7 @@ impl Archive {
         let stored_base = (doc.text.clone(), doc.source.clone(), doc.published.clone());
         let given_lang = doc.lang.clone();
         let (rec, p) = self.analyze_doc(doc)?;
-        let matches = self.matches_of(&p, false)?;
+        let matches = self.matches_of(&p, false, true)?;
         let stored = StoredDoc {
             id: p.id.clone(),
             text: stored_base.0,
@@ -263,7 +271,7 @@ impl Archive {
         let Some(p) = self.stored_profile(&d) else {
             return Ok(Some(Vec::new()));
         };
-        Ok(Some(self.matches_of(&p, true)?))
+        Ok(Some(self.matches_of(&p, true, true)?))
     }
 
     /// Every stored document as a [`Document`], sorted by id (for full scans).
