@@ -264,11 +264,9 @@ fn bridge_translations(
     }
     todo.sort_unstable();
     todo.dedup();
-    let relaxed = VerdictParams {
-        min_coverage_cross: opts.verdict.min_coverage_cross * 0.75,
-        min_score_cross: opts.verdict.min_score_cross * 0.7,
-        ..opts.verdict
-    };
+    // Same thresholds as any pair: a shared source finds the candidate, it
+    // does not vouch for the verdict.
+    let relaxed = opts.verdict;
     todo.par_iter()
         .filter_map(|&(x, y)| {
             let (a, b) = (&profiles[x], &profiles[y]);
