@@ -35,16 +35,15 @@ eval:
     python3 {{shared}}/bench/score.py pairs {{shared}}/bench/ddtp-dev/gold.tsv out/ddtp.jsonl --scope cross --kind translation
     python3 {{shared}}/bench/score.py align {{shared}}/bench/ddtp-dev/gold_align.tsv out/ddtp.jsonl --docs {{shared}}/bench/ddtp-dev/docs
 
-# Benchmarks in benches/ if there are any, else time the scans of the dev corpora.
+# Benchmarks: crossdup against the MinHash LSH peer on the same folders, both scored,
+# then the HTTP check-latency benchmark (benches/serve_bench.py).
 bench:
-    #!/usr/bin/env bash
-    set -euo pipefail
-    if ls benches/*.rs >/dev/null 2>&1 || grep -q '^\[\[bench\]\]' crates/*/Cargo.toml; then
-        cargo bench --workspace
-    else
-        cargo build --release
-        for c in {{shared}}/seeds {{shared}}/bench/feed-dev/docs {{shared}}/bench/ddtp-dev/docs; do
-            echo "== $c"
-            /usr/bin/time -f "%e s, %M KB max RSS" {{bin}} scan "$c" --format jsonl --quiet > /dev/null
-        done
-    fi
+    cargo build --release
+    benches/peers.sh {{shared}}/bench/ddtp-dev/docs/en
+    benches/peers.sh {{shared}}/bench/feed-dev/docs {{shared}}/bench/feed-dev/gold.tsv
+    /usr/bin/time -f "ddtp-dev/docs: %e s, %M KB max RSS" {{bin}} scan {{shared}}/bench/ddtp-dev/docs --format jsonl --quiet > /dev/null
+
+# The HTTP service benchmark (takes long: 20,000 posts).
+bench-serve:
+    cargo build --release
+    python3 benches/serve_bench.py
