@@ -244,17 +244,12 @@ impl Lcg {
 
 #[test]
 fn robustness_many_documents_and_bad_inputs() {
-    // 10,000 documents in release builds; a tenth of that in debug builds,
-    // where a scan of 10,000 takes about 45 s on two cores.
-    // CROSSDUP_E2E_DOCS overrides the number.
+    // 10,000 documents (about 45 s with a debug build on two cores);
+    // CROSSDUP_E2E_DOCS overrides the number for quick local runs.
     let n_docs = std::env::var("CROSSDUP_E2E_DOCS")
         .ok()
         .and_then(|n| n.parse().ok())
-        .unwrap_or(if cfg!(debug_assertions) {
-            1_000
-        } else {
-            10_000
-        });
+        .unwrap_or(10_000);
     let words = [
         "council", "river", "market", "school", "police", "harbour", "minister", "storm", "budget",
         "hospital", "railway", "farmers", "museum", "election", "bridge", "festival", "teachers",
