@@ -217,3 +217,46 @@ fn foreign_and_damaged_index_folders_are_refused_and_left_alone() {
     assert_eq!(out.status.code(), Some(1));
     assert!(!missing.exists());
 }
+
+#[test]
+fn clusters_list_connected_copies_with_a_representative() {
+    let s = repo().join("data/samples");
+    let out = run(&[
+        "scan",
+        s.to_str().unwrap(),
+        "--clusters",
+        "--format",
+        "jsonl",
+        "-q",
+    ]);
+    assert!(out.status.success());
+    let recs: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let clusters: Vec<&serde_json::Value> =
+        recs.iter().filter(|r| r["type"] == "cluster").collect();
+    let pairs: Vec<&serde_json::Value> = recs.iter().filter(|r| r["type"] == "pair").collect();
+    assert_eq!(
+        clusters.len(),
+        pairs.len(),
+        "the sample's two pairs are unconnected"
+    );
+    for p in pairs {
+        let c = clusters
+            .iter()
+            .find(|c| c["cluster"] == p["cluster"])
+            .expect("pair has a cluster");
+        let members: Vec<&str> = c["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m.as_str().unwrap())
+            .collect();
+        assert!(
+            members.contains(&p["a"].as_str().unwrap())
+                && members.contains(&p["b"].as_str().unwrap())
+        );
+        assert!(members.contains(&c["representative"].as_str().unwrap()));
+    }
+}
