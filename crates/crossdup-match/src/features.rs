@@ -44,6 +44,9 @@ pub struct Sent {
     pub end: u32,
     /// Length in characters.
     pub chars: u32,
+    /// Evidence weight in `(0, 1]`: lower for lines repeated across many
+    /// documents of the collection (boilerplate).
+    pub weight: f32,
     /// 1-based line.
     pub line: u32,
     /// Content tokens.
@@ -186,6 +189,7 @@ pub fn profile(art: &Article) -> Profile {
             start: s.span.start as u32,
             end: s.span.end as u32,
             chars,
+            weight: 1.0 / (1.0 + (s.line_df as f32).ln()),
             line: s.line,
             toks,
             stems,

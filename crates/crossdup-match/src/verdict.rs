@@ -155,21 +155,33 @@ pub fn compare(a: &Profile, b: &Profile, vp: &VerdictParams) -> Option<PairMatch
     if links.is_empty() {
         return None;
     }
-    let chars = |p: &Profile, r: (usize, usize)| -> u64 {
-        p.sents[r.0..r.1].iter().map(|s| s.chars as u64).sum()
+    // Coverage counts characters weighted by evidence: boilerplate repeated
+    // across the collection counts little, on both sides of the ratio.
+    let wchars = |p: &Profile, r: (usize, usize)| -> f64 {
+        p.sents[r.0..r.1]
+            .iter()
+            .map(|s| s.chars as f64 * s.weight as f64)
+            .sum()
     };
-    let (mut ca, mut cb, mut wsum, mut esum) = (0u64, 0u64, 0f64, 0f64);
+    let total = |p: &Profile| -> f64 {
+        p.sents
+            .iter()
+            .map(|s| s.chars as f64 * s.weight as f64)
+            .sum::<f64>()
+            .max(1.0)
+    };
+    let (mut ca, mut cb, mut wsum, mut esum) = (0f64, 0f64, 0f64, 0f64);
     for l in &links {
-        let (x, y) = (chars(a, l.a), chars(b, l.b));
+        let (x, y) = (wchars(a, l.a), wchars(b, l.b));
         ca += x;
         cb += y;
-        wsum += l.score as f64 * (x + y) as f64;
-        esum += l.exact as f64 * (x + y) as f64;
+        wsum += l.score as f64 * (x + y);
+        esum += l.exact as f64 * (x + y);
     }
-    let coverage_a = (ca as f64 / a.body_chars.max(1) as f64).min(1.0) as f32;
-    let coverage_b = (cb as f64 / b.body_chars.max(1) as f64).min(1.0) as f32;
-    let mean = (wsum / (ca + cb).max(1) as f64) as f32;
-    let exact_share = (esum / (ca + cb).max(1) as f64) as f32;
+    let coverage_a = (ca / total(a)).min(1.0) as f32;
+    let coverage_b = (cb / total(b)).min(1.0) as f32;
+    let mean = (wsum / (ca + cb).max(1e-9)) as f32;
+    let exact_share = (esum / (ca + cb).max(1e-9)) as f32;
     let contain = coverage_a.max(coverage_b);
     let (min_cov, min_score) = if same {
         (vp.min_coverage, vp.min_score)

@@ -32,6 +32,10 @@ pub struct Sentence {
     pub lang: Lang,
     /// Tokens, in order.
     pub tokens: Vec<Token>,
+    /// In how many documents of the collection the sentence's line occurs
+    /// (1 when no collection statistics were given): boilerplate shared by
+    /// many documents is weak evidence of copying.
+    pub line_df: u32,
 }
 
 impl Sentence {
@@ -205,6 +209,10 @@ pub fn analyze(
                 }
             }
         }
+        let line_df = stats
+            .map(|st| st.count(line.text(&doc.text)))
+            .unwrap_or(1)
+            .max(1);
         spans.clear();
         segment::split_line(&doc.text, line.start, line.end, plang, &mut spans);
         for s in &spans {
@@ -218,6 +226,7 @@ pub fn analyze(
                 para: para as u32,
                 lang: plang,
                 tokens,
+                line_df,
             });
         }
     }

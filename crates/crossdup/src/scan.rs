@@ -182,7 +182,7 @@ pub fn find_pairs(
                 .into_iter()
                 .filter(|c| profiles[c.doc as usize].lang == lang);
             let cross = pivot
-                .similar(i, k, opts.min_candidate)
+                .similar(i, 2 * k, opts.min_candidate)
                 .into_iter()
                 .filter(|c| profiles[c.doc as usize].lang != lang);
             let c: Vec<u32> = same.chain(cross).map(|c| c.doc).collect();
