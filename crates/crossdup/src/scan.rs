@@ -282,15 +282,9 @@ fn bridge_translations(
 pub const TRANSLATION_MARGIN: f32 = 0.05;
 
 /// Keeps, for every document and every other language, the best translation
-/// partner and those close to it; a weaker partner survives only when it is a
-/// same-language copy of the best (then it is a translation too).
+/// partner and those close to it. A weaker partner that is a copy of the best
+/// is not lost: the copy pair joins it to the same cluster.
 pub fn keep_best_translations(pairs: Vec<PairRecord>, margin: f32) -> Vec<PairRecord> {
-    use std::collections::HashSet;
-    let copies: HashSet<(&str, &str)> = pairs
-        .iter()
-        .filter(|p| p.relation != "translation")
-        .flat_map(|p| [(p.a.as_str(), p.b.as_str()), (p.b.as_str(), p.a.as_str())])
-        .collect();
     // (doc, other language) -> (best score, best partner)
     let mut best: FxHashMap<(&str, &str), (f32, &str)> = FxHashMap::default();
     for p in pairs.iter().filter(|p| p.relation == "translation") {
@@ -313,7 +307,7 @@ pub fn keep_best_translations(pairs: Vec<PairRecord>, margin: f32) -> Vec<PairRe
                 .iter()
                 .all(|(x, y, ly)| {
                     let (s, b) = best[&(x.as_str(), ly.as_str())];
-                    p.score >= s - margin || b == y.as_str() || copies.contains(&(b, y.as_str()))
+                    p.score >= s - margin || b == y.as_str()
                 })
         })
         .collect();
