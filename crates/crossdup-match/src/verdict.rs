@@ -135,10 +135,30 @@ pub fn compare(a: &Profile, b: &Profile, vp: &VerdictParams) -> Option<PairMatch
                 a.stem_set.len().min(b.stem_set.len()),
                 a.stem_set.len().max(b.stem_set.len()),
             );
-            containment(&a.spots, &b.spots) >= vp.prefilter_spots
+            let (sx, sy) = (
+                a.spots.len().min(b.spots.len()),
+                a.spots.len().max(b.spots.len()),
+            );
+            let need = if sx * 3 >= sy {
+                vp.prefilter_spots
+            } else {
+                vp.prefilter_spots * 2.0
+            };
+            containment(&a.spots, &b.spots) >= need
                 || (containment(&a.stem_set, &b.stem_set) >= vp.prefilter_stems && x * 3 >= y)
         } else {
-            containment(&a.pivot_set, &b.pivot_set) >= vp.prefilter_pivots
+            // A small document inside a much larger one (an excerpt) must show
+            // stronger evidence: a big vocabulary contains anything a little.
+            let (x, y) = (
+                a.pivot_set.len().min(b.pivot_set.len()),
+                a.pivot_set.len().max(b.pivot_set.len()),
+            );
+            let need = if x * 3 >= y {
+                vp.prefilter_pivots
+            } else {
+                vp.prefilter_pivots * 2.5
+            };
+            containment(&a.pivot_set, &b.pivot_set) >= need
         };
         if !plausible {
             return None;
