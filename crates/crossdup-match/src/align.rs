@@ -84,7 +84,9 @@ fn band(n: usize, m: usize, full_cells: usize) -> Band {
             hi: vec![m; n + 1],
         };
     }
-    let w = 40 + n.abs_diff(m) / 2 + n.max(m) / 20;
+    // Wide enough for shifts between the documents, but never more than about
+    // 400,000 cells in all, so that one pair of long documents stays cheap.
+    let w = (40 + n.abs_diff(m) / 2 + n.max(m) / 20).min((200_000 / (n + 1)).max(40));
     let (mut lo, mut hi) = (Vec::with_capacity(n + 1), Vec::with_capacity(n + 1));
     for i in 0..=n {
         let c = (i * m) / n.max(1);
