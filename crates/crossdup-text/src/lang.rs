@@ -222,12 +222,81 @@ pub fn identify(text: &str) -> Option<LangGuess> {
     });
     // Judge on a bounded prefix: long documents need no more evidence.
     let sample = crate::util::prefix_at_char_boundary(text, 4000);
-    let info = det.detect(sample)?;
-    let lang = Lang::from_whatlang(info.lang())?;
-    Some(LangGuess {
-        lang,
-        confidence: info.confidence(),
-    })
+    let info = det.detect(sample);
+    let trigram = info.and_then(|i| Lang::from_whatlang(i.lang()).map(|l| (l, i.confidence())));
+    // Function words are the strongest evidence on short texts, where
+    // character trigrams often mistake one language for a neighbour.
+    let (stop_lang, stop_share, shares) = stop_word_shares(sample);
+    match (trigram, stop_lang) {
+        (Some((l, c)), Some(s)) if s != l => {
+            let share_l = shares.iter().find(|x| x.0 == l).map(|x| x.1).unwrap_or(0.0);
+            if stop_share >= 0.2 && stop_share >= 1.5 * share_l {
+                Some(LangGuess {
+                    lang: s,
+                    confidence: stop_share.min(1.0),
+                })
+            } else {
+                Some(LangGuess {
+                    lang: l,
+                    confidence: c,
+                })
+            }
+        }
+        (Some((l, c)), _) => Some(LangGuess {
+            lang: l,
+            confidence: c,
+        }),
+        (None, Some(s)) if stop_share >= 0.2 => Some(LangGuess {
+            lang: s,
+            confidence: stop_share,
+        }),
+        _ => None,
+    }
+}
+
+/// Share of words that are stop words, per language (Latin-script languages
+/// only: others are told apart by their alphabets); the best one first.
+fn stop_word_shares(text: &str) -> (Option<Lang>, f64, Vec<(Lang, f64)>) {
+    const CANDIDATES: [Lang; 13] = [
+        Lang::Da,
+        Lang::De,
+        Lang::En,
+        Lang::Es,
+        Lang::Fi,
+        Lang::Fr,
+        Lang::Hu,
+        Lang::It,
+        Lang::Nl,
+        Lang::No,
+        Lang::Pt,
+        Lang::Ro,
+        Lang::Sv,
+    ];
+    let norm = crate::normalize::normalize(crate::util::prefix_at_char_boundary(text, 2000)).text;
+    let words: Vec<&str> = norm
+        .split(|c: char| !c.is_alphabetic())
+        .filter(|w| !w.is_empty())
+        .collect();
+    if words.len() < 3 {
+        return (None, 0.0, Vec::new());
+    }
+    let mut shares: Vec<(Lang, f64)> = CANDIDATES
+        .iter()
+        .map(|&l| {
+            let hits = words
+                .iter()
+                .filter(|w| crate::tokens::is_stop_word(w, l))
+                .count();
+            (l, hits as f64 / words.len() as f64)
+        })
+        .collect();
+    shares.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let best = shares.first().copied();
+    // The winner must stand out from the runner-up.
+    match (best, shares.get(1)) {
+        (Some((l, s)), Some(&(_, s2))) if s > 0.0 && s >= 1.3 * s2 => (Some(l), s, shares),
+        _ => (None, 0.0, shares),
+    }
 }
 
 #[cfg(test)]
@@ -275,5 +344,13 @@ mod tests {
             assert_eq!(identify(text).map(|g| g.lang), Some(want), "{text}");
         }
         assert!(identify("1234 5678 ---").is_none());
+    }
+
+    #[test]
+    fn short_english_is_not_mistaken_for_a_neighbour() {
+        let t = "Firefighters fought the blaze for six hours and saved the old lighthouse near the harbour.";
+        assert_eq!(identify(t).map(|g| g.lang), Some(Lang::En));
+        let t = "Il porto riaprirà lunedì.";
+        assert_eq!(identify(t).map(|g| g.lang), Some(Lang::It));
     }
 }

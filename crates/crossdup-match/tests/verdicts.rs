@@ -1,0 +1,94 @@
+//! Verdicts and alignments through the public interface of crossdup-match.
+
+use crossdup_match::{
+    align, compare, profile, AlignParams, Monolingual, Profile, Relation, VerdictParams,
+};
+use crossdup_text::{analyze, AnalyzeOptions, Document};
+
+fn prof(id: &str, text: &str) -> Profile {
+    let art =
+        analyze(Document::new(id, text), &AnalyzeOptions::default(), None).expect("analysable");
+    profile(&art)
+}
+
+const ORIGINAL: &str =
+    "The city council approved a new budget for public schools on Tuesday evening.\n\
+The plan adds twelve million euros for teachers and repairs to old buildings.\n\
+Opposition members said the money would arrive too late for the coming winter.\n\
+The mayor promised that the first repairs would start in March.\n";
+
+#[test]
+fn identical_bodies_are_exact() {
+    let a = prof("a", ORIGINAL);
+    let b = prof("b", &format!("{ORIGINAL}\n"));
+    let m = compare(&a, &b, &VerdictParams::default()).expect("a copy");
+    assert_eq!(m.relation, Relation::Exact);
+}
+
+#[test]
+fn an_edited_copy_is_a_near_duplicate_with_sentence_links() {
+    let edited = ORIGINAL.replace("Tuesday evening", "Tuesday night")
+        + "Residents can comment online until Friday.\n";
+    let (a, b) = (prof("a", ORIGINAL), prof("b", &edited));
+    let m = compare(&a, &b, &VerdictParams::default()).expect("a copy");
+    assert_eq!(m.relation, Relation::NearDuplicate);
+    assert_eq!(m.links.len(), 4);
+    assert!(m.coverage_a > 0.95 && m.coverage_b < 0.95);
+}
+
+#[test]
+fn synonym_swaps_make_a_rewrite() {
+    let spun = "The city council approved a new budget for public schools on Tuesday evening.\n\
+The plan adds twelve million euros for instructors and repairs to old edifices.\n\
+Opposition members stated the money would arrive too late for the approaching winter.\n\
+The mayor promised that the first repairs would begin in March.\n";
+    let (a, b) = (prof("a", ORIGINAL), prof("b", spun));
+    let m = compare(&a, &b, &VerdictParams::default()).expect("a rewrite");
+    assert_eq!(m.relation, Relation::Rewrite, "identity {}", m.identity);
+    assert!(m.identity < 0.985 && m.identity > 0.55);
+}
+
+#[test]
+fn an_italian_translation_is_found_and_aligned_one_to_one() {
+    let it = "Il consiglio comunale ha approvato martedì sera un nuovo bilancio per le scuole pubbliche.\n\
+Il piano aggiunge dodici milioni di euro per gli insegnanti e le riparazioni dei vecchi edifici.\n\
+I membri dell'opposizione hanno detto che il denaro arriverebbe troppo tardi per il prossimo inverno.\n\
+Il sindaco ha promesso che le prime riparazioni inizieranno a marzo.\n";
+    let (a, b) = (prof("en", ORIGINAL), prof("it", it));
+    let m = compare(&a, &b, &VerdictParams::default()).expect("a translation");
+    assert_eq!(m.relation, Relation::Translation);
+    let pairs: Vec<((usize, usize), (usize, usize))> = m.links.iter().map(|l| (l.a, l.b)).collect();
+    assert_eq!(
+        pairs,
+        vec![
+            ((0, 1), (0, 1)),
+            ((1, 2), (1, 2)),
+            ((2, 3), (2, 3)),
+            ((3, 4), (3, 4))
+        ]
+    );
+}
+
+#[test]
+fn a_sentence_split_in_two_aligns_one_to_two() {
+    // An editor split the first sentence in two: the aligner joins them in one link.
+    let a = "Firefighters fought the blaze for six hours and saved the old lighthouse near the harbour.\n\
+The port authority will reopen the northern docks on Monday morning.\n";
+    let b = "Firefighters fought the blaze for six hours. They saved the old lighthouse near the harbour.\n\
+The port authority will reopen the northern docks on Monday morning.\n";
+    let (a, b) = (prof("a", a), prof("b", b));
+    assert_eq!(b.sents.len(), 3);
+    let links = align(&a, &b, &Monolingual::default(), &AlignParams::default());
+    assert_eq!(links.len(), 2, "{links:?}");
+    assert_eq!((links[0].a, links[0].b), ((0, 1), (0, 2)));
+    assert_eq!((links[1].a, links[1].b), ((1, 2), (2, 3)));
+}
+
+#[test]
+fn different_articles_on_one_topic_are_not_copies() {
+    let other = "Teachers in the north of the country went on strike on Monday over pay.\n\
+The union said classes would stay closed until the government made a better offer.\n\
+Parents were asked to keep children at home for the rest of the week.\n";
+    let (a, b) = (prof("a", ORIGINAL), prof("b", other));
+    assert!(compare(&a, &b, &VerdictParams::default()).is_none());
+}
