@@ -234,7 +234,7 @@ fn run_scan(args: ScanArgs) -> Result<u8> {
         let b = ProgressBar::new(n_docs as u64);
         b.set_style(
             ProgressStyle::with_template(
-                "{spinner} {msg:10} [{bar:40}] {pos}/{len} {per_sec} eta {eta}",
+                "{spinner} {msg:10} [{bar:40}] {human_pos}/{human_len} elapsed {elapsed} eta {eta}",
             )
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
