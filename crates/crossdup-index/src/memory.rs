@@ -89,6 +89,19 @@ impl MemIndex {
         self.query_bag(bag, self.norms[doc as usize], Some(doc), k, min_score)
     }
 
+    /// As [`MemIndex::similar`], counting only documents that `keep` accepts
+    /// (the filter applies before the `k` best are taken).
+    pub fn similar_where(
+        &self,
+        doc: u32,
+        k: usize,
+        min_score: f32,
+        keep: impl Fn(u32) -> bool,
+    ) -> Vec<Candidate> {
+        let bag = &self.docs[doc as usize];
+        self.query_bag_where(bag, self.norms[doc as usize], Some(doc), k, min_score, keep)
+    }
+
     /// The `k` documents most similar to a bag of `(term, count)`.
     pub fn query(&self, terms: &[(u64, u32)], k: usize, min_score: f32) -> Vec<Candidate> {
         let bag: Vec<(u64, f32)> = terms
@@ -114,6 +127,18 @@ impl MemIndex {
         k: usize,
         min_score: f32,
     ) -> Vec<Candidate> {
+        self.query_bag_where(bag, norm, skip, k, min_score, |_| true)
+    }
+
+    fn query_bag_where(
+        &self,
+        bag: &[(u64, f32)],
+        norm: f32,
+        skip: Option<u32>,
+        k: usize,
+        min_score: f32,
+        keep: impl Fn(u32) -> bool,
+    ) -> Vec<Candidate> {
         assert!(
             self.frozen,
             "MemIndex::freeze must be called before queries"
@@ -135,7 +160,7 @@ impl MemIndex {
         }
         let mut out: Vec<Candidate> = acc
             .into_iter()
-            .filter(|(d, _)| Some(*d) != skip)
+            .filter(|(d, _)| Some(*d) != skip && keep(*d))
             .map(|(d, dot)| Candidate {
                 doc: d,
                 score: dot / (norm * self.norms[d as usize]).max(1e-9),

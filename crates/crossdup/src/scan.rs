@@ -177,15 +177,15 @@ pub fn find_pairs(
         .into_par_iter()
         .flat_map_iter(|i| {
             let lang = profiles[i as usize].lang;
-            let same = mono
-                .similar(i, k, opts.min_candidate)
-                .into_iter()
-                .filter(|c| profiles[c.doc as usize].lang == lang);
-            let cross = pivot
-                .similar(i, 2 * k, opts.min_candidate)
-                .into_iter()
-                .filter(|c| profiles[c.doc as usize].lang != lang);
-            let c: Vec<u32> = same.chain(cross).map(|c| c.doc).collect();
+            // Languages are filtered before the best are taken: similar
+            // documents of one's own language must not crowd out translations.
+            let same = mono.similar_where(i, k, opts.min_candidate, |d| {
+                profiles[d as usize].lang == lang
+            });
+            let cross = pivot.similar_where(i, 2 * k, opts.min_candidate, |d| {
+                profiles[d as usize].lang != lang
+            });
+            let c: Vec<u32> = same.into_iter().chain(cross).map(|c| c.doc).collect();
             let d = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             if d.is_multiple_of(256) || d == n {
                 progress(Stage::Candidates, d, n);
