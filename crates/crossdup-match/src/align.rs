@@ -112,6 +112,75 @@ pub fn align_sents(
     if n == 0 || m == 0 {
         return Vec::new();
     }
+    // A short document against a much longer one: only the long one's
+    // sentences that share words with the short one can take part in a link,
+    // so the others are left out of the DP (merges stay between neighbours).
+    let all_a: Vec<usize> = (0..n).collect();
+    let all_b: Vec<usize> = (0..m).collect();
+    let unequal = n * m > p.full_cells && n.min(m) * 4 < n.max(m);
+    let (ia, ib) = match (unequal, n < m) {
+        (true, true) => (all_a, relevant(b, a)),
+        (true, false) => (relevant(a, b), all_b),
+        _ => (all_a, all_b),
+    };
+    if ia.len() == n && ib.len() == m {
+        let ra: Vec<&Sent> = a.iter().collect();
+        let rb: Vec<&Sent> = b.iter().collect();
+        return align_refs(&ra, &rb, &ia, &ib, sim, p);
+    }
+    let ra: Vec<&Sent> = ia.iter().map(|&k| &a[k]).collect();
+    let rb: Vec<&Sent> = ib.iter().map(|&k| &b[k]).collect();
+    align_refs(&ra, &rb, &ia, &ib, sim, p)
+        .into_iter()
+        .map(|l| Link {
+            a: (ia[l.a.0], ia[l.a.1 - 1] + 1),
+            b: (ib[l.b.0], ib[l.b.1 - 1] + 1),
+            ..l
+        })
+        .collect()
+}
+
+/// Indices of the sentences of `long` that share at least two content words
+/// (stems, pivots or surface forms) with `short` as a whole.
+fn relevant(long: &[Sent], short: &[Sent]) -> Vec<usize> {
+    let mut keys: rustc_hash::FxHashSet<u64> = rustc_hash::FxHashSet::default();
+    for s in short {
+        keys.extend(s.stems.iter().copied());
+        keys.extend(s.pivots.iter().copied());
+        keys.extend(s.folds.iter().copied());
+    }
+    long.iter()
+        .enumerate()
+        .filter(|(_, s)| {
+            let hits = s
+                .toks
+                .iter()
+                .filter(|t| {
+                    keys.contains(&t.stem)
+                        || keys.contains(&t.fold)
+                        || t.pivot.iter().any(|p| keys.contains(p))
+                })
+                .count();
+            hits >= 2 || (hits == 1 && s.toks.len() <= 3)
+        })
+        .map(|(k, _)| k)
+        .collect()
+}
+
+/// The DP over two sequences of sentences; `ia`/`ib` are their original
+/// positions, so that merges only join sentences that were neighbours.
+fn align_refs(
+    a: &[&Sent],
+    b: &[&Sent],
+    ia: &[usize],
+    ib: &[usize],
+    sim: &dyn SentenceSimilarity,
+    p: &AlignParams,
+) -> Vec<Link> {
+    let (n, m) = (a.len(), b.len());
+    if n == 0 || m == 0 {
+        return Vec::new();
+    }
     let bd = band(n, m, p.full_cells);
     // Overlaps of single sentence pairs inside the band.
     let width = |i: usize| bd.hi[i.min(n)] - bd.lo[i.min(n)] + 1;
@@ -182,6 +251,9 @@ pub fn align_sents(
                     continue;
                 }
                 let (pi, pj) = (i - di, j - dj);
+                if (di == 2 && ia[pi] + 1 != ia[pi + 1]) || (dj == 2 && ib[pj] + 1 != ib[pj + 1]) {
+                    continue;
+                }
                 let Some(pk) = idx(pi, pj) else { continue };
                 let prev = dp[pi][pk];
                 if prev == NEG {
