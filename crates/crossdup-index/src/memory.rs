@@ -85,8 +85,7 @@ impl MemIndex {
     /// The `k` most similar documents to document `doc` (itself excluded),
     /// with score at least `min_score`.
     pub fn similar(&self, doc: u32, k: usize, min_score: f32) -> Vec<Candidate> {
-        let bag = &self.docs[doc as usize];
-        self.query_bag(bag, self.norms[doc as usize], Some(doc), k, min_score)
+        self.similar_where(doc, k, min_score, |_| true)
     }
 
     /// As [`MemIndex::similar`], counting only documents that `keep` accepts
@@ -116,18 +115,7 @@ impl MemIndex {
             })
             .sum::<f32>()
             .sqrt();
-        self.query_bag(&bag, norm, None, k, min_score)
-    }
-
-    fn query_bag(
-        &self,
-        bag: &[(u64, f32)],
-        norm: f32,
-        skip: Option<u32>,
-        k: usize,
-        min_score: f32,
-    ) -> Vec<Candidate> {
-        self.query_bag_where(bag, norm, skip, k, min_score, |_| true)
+        self.query_bag_where(&bag, norm, None, k, min_score, |_| true)
     }
 
     fn query_bag_where(

@@ -123,11 +123,6 @@ pub fn align_sents(
         (true, false) => (relevant(a, b), all_b),
         _ => (all_a, all_b),
     };
-    if ia.len() == n && ib.len() == m {
-        let ra: Vec<&Sent> = a.iter().collect();
-        let rb: Vec<&Sent> = b.iter().collect();
-        return align_refs(&ra, &rb, &ia, &ib, sim, p);
-    }
     let ra: Vec<&Sent> = ia.iter().map(|&k| &a[k]).collect();
     let rb: Vec<&Sent> = ib.iter().map(|&k| &b[k]).collect();
     align_refs(&ra, &rb, &ia, &ib, sim, p)

@@ -5,7 +5,7 @@ use crossdup_text::util::hash64;
 use crossdup_text::{Article, Lang};
 use unicode_normalization::UnicodeNormalization;
 
-use crate::lexicon::{lexicon, thesaurus};
+use crate::lexicon::{lexicon, thesaurus, Lexicon, Thesaurus};
 
 /// What a content token is, for matching.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -121,15 +121,21 @@ pub fn profile(art: &Article) -> Profile {
     let mut exact = String::new();
     let mut content_tokens = 0u32;
     let mut spots = Vec::new();
+    // The shared lexicon and thesaurus caches are locked once per language
+    // met in the article, not once per sentence.
+    let mut data: Option<(Lang, Option<&'static Lexicon>, &'static Thesaurus)> = None;
     for s in &art.sentences {
         spot_signatures(s, &mut spots);
         let lang = s.lang;
-        let lex = if lang == Lang::En {
-            None
-        } else {
-            Some(lexicon(lang))
+        let (lex, th) = match data {
+            Some((l, lex, th)) if l == lang => (lex, th),
+            _ => {
+                let lex = (lang != Lang::En).then(|| lexicon(lang));
+                let th = thesaurus(lang);
+                data = Some((lang, lex, th));
+                (lex, th)
+            }
         };
-        let th = thesaurus(lang);
         let mut toks = Vec::new();
         for (i, t) in s.tokens.iter().enumerate() {
             exact.push_str(&t.norm);

@@ -65,22 +65,38 @@ impl Lexicon {
 
 type Cache<T> = Mutex<FxHashMap<Lang, &'static T>>;
 
+/// Loads the data file `rel` of `lang` once per process with `parse`, or
+/// keeps `T::default()` when the file is missing or unreadable.
+fn load_once<T: Default + Send + Sync + 'static>(
+    cache: &'static OnceLock<Cache<T>>,
+    lang: Lang,
+    rel: String,
+    parse: impl FnOnce(&str) -> T,
+) -> &'static T {
+    let cache = cache.get_or_init(Default::default);
+    let mut guard = cache.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(t) = guard.get(&lang) {
+        return t;
+    }
+    let value = match read_data_file(&rel) {
+        Some(Ok(text)) => parse(&text),
+        _ => T::default(),
+    };
+    let leaked: &'static T = Box::leak(Box::new(value));
+    guard.insert(lang, leaked);
+    leaked
+}
+
 /// The shipped lexicon `data/lexicons/<lang>-en.tsv.gz`, loaded once; an empty
 /// lexicon if the file is missing (then only anchors and cognates match).
 pub fn lexicon(lang: Lang) -> &'static Lexicon {
     static CACHE: OnceLock<Cache<Lexicon>> = OnceLock::new();
-    let cache = CACHE.get_or_init(Default::default);
-    let mut guard = cache.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(l) = guard.get(&lang) {
-        return l;
-    }
-    let lex = match read_data_file(&format!("lexicons/{}-en.tsv.gz", lang.code())) {
-        Some(Ok(text)) => Lexicon::from_tsv(&text, lang, 6),
-        _ => Lexicon::default(),
-    };
-    let leaked: &'static Lexicon = Box::leak(Box::new(lex));
-    guard.insert(lang, leaked);
-    leaked
+    load_once(
+        &CACHE,
+        lang,
+        format!("lexicons/{}-en.tsv.gz", lang.code()),
+        |t| Lexicon::from_tsv(t, lang, 6),
+    )
 }
 
 /// Synonym classes of one language: stem -> ids of the classes it belongs to.
@@ -130,18 +146,12 @@ impl Thesaurus {
 /// The shipped thesaurus `data/thesaurus/<lang>.tsv.gz`, loaded once.
 pub fn thesaurus(lang: Lang) -> &'static Thesaurus {
     static CACHE: OnceLock<Cache<Thesaurus>> = OnceLock::new();
-    let cache = CACHE.get_or_init(Default::default);
-    let mut guard = cache.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(t) = guard.get(&lang) {
-        return t;
-    }
-    let th = match read_data_file(&format!("thesaurus/{}.tsv.gz", lang.code())) {
-        Some(Ok(text)) => Thesaurus::from_tsv(&text, lang, 12),
-        _ => Thesaurus::default(),
-    };
-    let leaked: &'static Thesaurus = Box::leak(Box::new(th));
-    guard.insert(lang, leaked);
-    leaked
+    load_once(
+        &CACHE,
+        lang,
+        format!("thesaurus/{}.tsv.gz", lang.code()),
+        |t| Thesaurus::from_tsv(t, lang, 12),
+    )
 }
 
 #[cfg(test)]
