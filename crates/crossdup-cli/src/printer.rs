@@ -42,6 +42,17 @@ impl<W: Write> Printer<W> {
         }
     }
 
+    /// Writes one record as a JSON line, or keeps it for the JSON array.
+    fn record<T: serde::Serialize>(&mut self, r: &T) -> io::Result<()> {
+        if self.format == Format::Json {
+            self.json_items
+                .push(serde_json::to_value(r).map_err(io::Error::other)?);
+            return Ok(());
+        }
+        serde_json::to_writer(&mut self.out, r)?;
+        writeln!(self.out)
+    }
+
     /// Writes the header, if the format has one.
     pub fn begin(&mut self) -> io::Result<()> {
         match self.format {
@@ -61,15 +72,7 @@ impl<W: Write> Printer<W> {
     /// Writes a pair.
     pub fn pair(&mut self, p: &PairRecord) -> io::Result<()> {
         match self.format {
-            Format::Jsonl => {
-                serde_json::to_writer(&mut self.out, p)?;
-                writeln!(self.out)
-            }
-            Format::Json => {
-                self.json_items
-                    .push(serde_json::to_value(p).map_err(io::Error::other)?);
-                Ok(())
-            }
+            Format::Jsonl | Format::Json => self.record(p),
             Format::Csv => writeln!(
                 self.out,
                 "{},{},{},{},{},{},{},{},{},{},{}",
@@ -102,15 +105,7 @@ impl<W: Write> Printer<W> {
     /// Writes a document record (noise report). Tables and CSV list pairs only.
     pub fn doc(&mut self, d: &DocRecord) -> io::Result<()> {
         match self.format {
-            Format::Jsonl => {
-                serde_json::to_writer(&mut self.out, d)?;
-                writeln!(self.out)
-            }
-            Format::Json => {
-                self.json_items
-                    .push(serde_json::to_value(d).map_err(io::Error::other)?);
-                Ok(())
-            }
+            Format::Jsonl | Format::Json => self.record(d),
             _ => Ok(()),
         }
     }
@@ -118,15 +113,7 @@ impl<W: Write> Printer<W> {
     /// Writes a cluster record.
     pub fn cluster(&mut self, c: &ClusterRecord) -> io::Result<()> {
         match self.format {
-            Format::Jsonl => {
-                serde_json::to_writer(&mut self.out, c)?;
-                writeln!(self.out)
-            }
-            Format::Json => {
-                self.json_items
-                    .push(serde_json::to_value(c).map_err(io::Error::other)?);
-                Ok(())
-            }
+            Format::Jsonl | Format::Json => self.record(c),
             Format::Csv | Format::Table => writeln!(
                 self.out,
                 "cluster {}: {} (representative {})",
