@@ -5,6 +5,7 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crossdup_index::{DiskIndex, IndexError, StoredDoc};
@@ -177,20 +178,20 @@ impl Archive {
         cross.truncate(k);
         hits.extend(cross);
         let mut seen = std::collections::HashSet::new();
-        let mut out = Vec::new();
-        for h in hits {
-            if ((stored || replacing) && h.doc.id == p.id) || !seen.insert(h.doc.id.clone()) {
-                continue;
-            }
-            let Some(q) = self.stored_profile(&h.doc) else {
-                continue;
-            };
-            if let Some(m) = compare(p, &q, &self.opts.verdict) {
-                if m.score >= self.opts.min_score {
-                    out.push(PairRecord::new(p, &q, &m));
-                }
-            }
-        }
+        hits.retain(|h| {
+            !((stored || replacing) && h.doc.id == p.id) && seen.insert(h.doc.id.clone())
+        });
+        // Candidates are verified in parallel: a check's latency is that of
+        // its slowest alignments, not of their sum.
+        let mut out: Vec<PairRecord> = hits
+            .par_iter()
+            .filter_map(|h| {
+                let q = self.stored_profile(&h.doc)?;
+                compare(p, &q, &self.opts.verdict)
+                    .filter(|m| m.score >= self.opts.min_score)
+                    .map(|m| PairRecord::new(p, &q, &m))
+            })
+            .collect();
         out.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.b.cmp(&b.b)));
         Ok(out)
     }

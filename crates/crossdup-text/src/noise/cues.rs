@@ -48,6 +48,9 @@ pub struct Cue {
     /// The phrase as written in the table.
     pub phrase: String,
     els: Vec<El>,
+    /// The literal words of the phrase, sorted: a line lacking any of them
+    /// cannot match, whatever its placeholders take.
+    words: Vec<String>,
 }
 
 impl Cue {
@@ -181,11 +184,21 @@ impl CueTable {
                 El::Word(w) => t.by_first.entry(w.clone()).or_default().push(i),
                 _ => t.loose.push(i),
             }
+            let mut words: Vec<String> = els
+                .iter()
+                .filter_map(|e| match e {
+                    El::Word(w) => Some(w.clone()),
+                    _ => None,
+                })
+                .collect();
+            words.sort();
+            words.dedup();
             t.cues.push(Cue {
                 kind,
                 lang: lang.trim().to_string(),
                 phrase: phrase.trim().to_string(),
                 els,
+                words,
             });
         }
         t
@@ -353,6 +366,8 @@ impl CueTable {
             .into_iter()
             .flatten()
             .chain(self.loose.iter());
+        let mut present: Vec<&str> = toks.iter().map(|t| t.norm.as_str()).collect();
+        present.sort_unstable();
         for &i in candidates {
             let cue = &self.cues[i];
             let exact = cue.is_exact();
@@ -360,6 +375,13 @@ impl CueTable {
                 continue;
             }
             if !exact && toks.len() > MAX_STAR_LINE {
+                continue;
+            }
+            if cue
+                .words
+                .iter()
+                .any(|w| present.binary_search(&w.as_str()).is_err())
+            {
                 continue;
             }
             let mut star = 0;
@@ -390,6 +412,7 @@ impl CueTable {
             lang: "*".into(),
             phrase: "<social> <social> ...".into(),
             els: Vec::new(),
+            words: Vec::new(),
         })
     }
 

@@ -1,0 +1,66 @@
+//! Check latency against an existing archive, without HTTP: opens the
+//! archive, checks every document of the given inputs one at a time (twice:
+//! a first pass to warm the profile cache, as a running service has it, then
+//! the timed pass) and prints percentiles and the slowest checks.
+//!
+//!     cargo run --release --example check_latency -- INDEX INPUT...
+
+use std::time::Instant;
+
+use crossdup::text::analyze::{analyze, AnalyzeOptions};
+use crossdup::{matching::profile, read_inputs, Archive, ReadOptions};
+
+fn pct(xs: &[f64], q: f64) -> f64 {
+    let mut v = xs.to_vec();
+    v.sort_by(f64::total_cmp);
+    v[((q * (v.len() - 1) as f64).round() as usize).min(v.len() - 1)]
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.len() < 2 {
+        eprintln!("usage: check_latency INDEX INPUT...");
+        std::process::exit(2);
+    }
+    let archive = match Archive::open_existing(&args[0]) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("check_latency: {e}");
+            std::process::exit(1);
+        }
+    };
+    let docs = read_inputs(&args[1..], &ReadOptions::default()).documents;
+    for d in &docs {
+        let _ = archive.check(d);
+    }
+    let (mut total, mut own) = (Vec::new(), Vec::new());
+    let mut slow = Vec::new();
+    for d in &docs {
+        let t = Instant::now();
+        let _ = analyze(d.clone(), &AnalyzeOptions::default(), None).map(|a| profile(&a));
+        own.push(t.elapsed().as_secs_f64() * 1e3);
+        let t = Instant::now();
+        let n = archive.check(d).map(|m| m.len()).unwrap_or(0);
+        let ms = t.elapsed().as_secs_f64() * 1e3;
+        total.push(ms);
+        slow.push((ms, d.id.clone(), d.text.len(), n));
+    }
+    println!(
+        "{} checks against {} documents: p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        total.len(),
+        archive.len(),
+        pct(&total, 0.5),
+        pct(&total, 0.9),
+        pct(&total, 0.99),
+        pct(&total, 1.0)
+    );
+    println!(
+        "of which analysing the query: p50 {:.1} ms, p99 {:.1} ms",
+        pct(&own, 0.5),
+        pct(&own, 0.99)
+    );
+    slow.sort_by(|a, b| b.0.total_cmp(&a.0));
+    for (ms, id, len, n) in slow.iter().take(8) {
+        println!("  {ms:7.1} ms  {id} ({len} bytes, {n} matches)");
+    }
+}
