@@ -27,9 +27,9 @@ use serde::Serialize;
 use serde_json::json;
 use tokio::sync::{mpsc, oneshot};
 
-use crossdup::matching::{compare, mono_terms, pivot_terms, profile, Profile};
-use crossdup::text::{analyze, AnalyzeOptions};
-use crossdup::{Added, Archive, ArchiveError, Document, Lang, PairRecord, ScanOptions};
+use crossdup::matching::{compare, mono_terms, pivot_terms, Profile};
+use crossdup::{Added, Archive, ArchiveError, Document, Lang, PairRecord, Prepared, ScanOptions};
+use rayon::prelude::*;
 
 /// Arguments of `crossdup serve`.
 #[derive(clap::Args)]
@@ -471,26 +471,6 @@ enum Pending {
     Delete(Result<bool, WriteError>, Reply<bool>),
 }
 
-/// One added article of the current batch, for comparing later ones with it.
-struct BatchDoc {
-    doc: Document,
-    profile: Option<Option<Arc<Profile>>>,
-}
-
-fn batch_profile(d: &mut BatchDoc) -> Option<Arc<Profile>> {
-    d.profile
-        .get_or_insert_with(|| profile_of(d.doc.clone()).map(Arc::new))
-        .clone()
-}
-
-fn profile_of(doc: Document) -> Option<Profile> {
-    let opts = AnalyzeOptions {
-        lang: None,
-        fallback: None,
-    };
-    analyze(doc, &opts, None).ok().map(|a| profile(&a))
-}
-
 fn cosine(a: &[(u64, u32)], b: &[(u64, u32)]) -> f32 {
     let norm = |v: &[(u64, u32)]| v.iter().map(|&(_, c)| (c as f64).powi(2)).sum::<f64>();
     let (na, nb) = (norm(a), norm(b));
@@ -505,28 +485,24 @@ fn cosine(a: &[(u64, u32)], b: &[(u64, u32)]) -> f32 {
     (dot / (na.sqrt() * nb.sqrt())) as f32
 }
 
-/// The pairs of `doc` with the articles added earlier in the same batch
+/// The pairs of `p` with the articles added earlier in the same batch
 /// (which the index does not show before the commit).
-fn batch_matches(doc: &Document, earlier: &mut [BatchDoc]) -> Vec<PairRecord> {
-    let Some(p) = profile_of(doc.clone()) else {
-        return Vec::new();
-    };
+fn batch_matches(p: &Profile, earlier: &[Arc<Profile>]) -> Vec<PairRecord> {
     let opts = ScanOptions::default();
-    let (mono, pivot) = (mono_terms(&p), pivot_terms(&p));
+    let (mono, pivot) = (mono_terms(p), pivot_terms(p));
     let mut out = Vec::new();
-    for e in earlier.iter_mut() {
-        let Some(q) = batch_profile(e) else { continue };
+    for q in earlier {
         let sim = if q.lang == p.lang {
-            cosine(&mono, &mono_terms(&q))
+            cosine(&mono, &mono_terms(q))
         } else {
-            cosine(&pivot, &pivot_terms(&q))
+            cosine(&pivot, &pivot_terms(q))
         };
         if sim < opts.min_candidate {
             continue;
         }
-        if let Some(m) = compare(&p, &q, &opts.verdict) {
+        if let Some(m) = compare(p, q, &opts.verdict) {
             if m.score >= opts.min_score {
-                out.push(PairRecord::new(&p, &q, &m));
+                out.push(PairRecord::new(p, q, &m));
             }
         }
     }
@@ -564,58 +540,80 @@ fn writer_loop(archive: &Archive, mut rx: mpsc::Receiver<Op>, max_batch: usize) 
                 None => return,
             },
         };
-        let mut pending: Vec<Pending> = Vec::new();
+        // Gather a batch: whatever is queued, one write per id (two writes
+        // of one id go to different batches, so each sees the other
+        // committed); retention ends a batch.
+        let mut ops: Vec<Op> = Vec::new();
         let mut touched: HashSet<String> = HashSet::new();
-        let mut batch_docs: Vec<BatchDoc> = Vec::new();
         let mut next = Some(first);
-        let mut n = 0;
         while let Some(op) = next.take() {
-            // Two writes of one id go to different batches, so each sees
-            // the other committed.
             let id = match &op {
-                Op::Add(d, _) => Some(d.id.as_str()),
-                Op::Delete(id, _) => Some(id.as_str()),
+                Op::Add(d, _) => Some(d.id.clone()),
+                Op::Delete(id, _) => Some(id.clone()),
                 Op::Expire(_) => None,
             };
-            let fresh = match id {
-                Some(id) => !touched.contains(id),
-                None => false,
-            };
-            if n > 0 && !fresh {
+            let fresh = id.as_ref().is_some_and(|id| !touched.contains(id));
+            if !ops.is_empty() && !fresh {
                 carry = Some(op);
                 break;
             }
-            n += 1;
+            touched.extend(id);
+            let expire = matches!(op, Op::Expire(_));
+            ops.push(op);
+            if expire {
+                break;
+            }
+            if ops.len() < max_batch {
+                next = rx.try_recv().ok();
+            }
+        }
+        // The read-only work of the adds (analysis, matching against the
+        // index) runs in parallel; the writes then follow in arrival order.
+        let docs: Vec<Option<&Document>> = ops
+            .iter()
+            .map(|op| match op {
+                Op::Add(d, _) => Some(d),
+                _ => None,
+            })
+            .collect();
+        let mut prepared: Vec<Option<Result<Prepared, WriteError>>> = docs
+            .par_iter()
+            .map(|d| {
+                d.map(|d| {
+                    catch_unwind(AssertUnwindSafe(|| {
+                        archive.prepare_new(d.clone()).map_err(WriteError::from)
+                    }))
+                    .unwrap_or_else(|_| panicked(&d.id))
+                })
+            })
+            .collect();
+        let mut pending: Vec<Pending> = Vec::new();
+        let mut batch: Vec<Arc<Profile>> = Vec::new();
+        for (op, prep) in ops.into_iter().zip(prepared.iter_mut()) {
             match op {
                 Op::Add(doc, tx) => {
-                    touched.insert(doc.id.clone());
-                    let r = catch_unwind(AssertUnwindSafe(|| {
-                        let extra = if batch_docs.is_empty() {
-                            Vec::new()
-                        } else {
-                            batch_matches(&doc, &mut batch_docs)
-                        };
-                        archive
-                            .add(doc.clone())
-                            .map(|mut a| {
-                                if !extra.is_empty() {
-                                    a.matches.extend(extra);
-                                    a.matches.sort_by(|x, y| {
-                                        y.score.total_cmp(&x.score).then_with(|| x.b.cmp(&y.b))
-                                    });
-                                }
-                                a
-                            })
-                            .map_err(WriteError::from)
-                    }))
-                    .unwrap_or_else(|_| panicked(&doc.id));
-                    if r.is_ok() {
-                        batch_docs.push(BatchDoc { doc, profile: None });
-                    }
+                    let prep = prep.take().unwrap_or_else(|| panicked(&doc.id));
+                    let r = prep.and_then(|mut p| {
+                        catch_unwind(AssertUnwindSafe(|| {
+                            let extra = batch_matches(p.profile(), &batch);
+                            if !extra.is_empty() {
+                                p.matches.extend(extra);
+                                p.matches.sort_by(|x, y| {
+                                    y.score.total_cmp(&x.score).then_with(|| x.b.cmp(&y.b))
+                                });
+                            }
+                            let profile = p.profile().clone();
+                            let r = archive.insert(p).map_err(WriteError::from);
+                            if r.is_ok() {
+                                batch.push(profile);
+                            }
+                            r
+                        }))
+                        .unwrap_or_else(|_| panicked(&doc.id))
+                    });
                     pending.push(Pending::Add(r, tx));
                 }
                 Op::Delete(id, tx) => {
-                    touched.insert(id.clone());
                     let r = catch_unwind(AssertUnwindSafe(|| {
                         archive.delete(&id).map_err(WriteError::from)
                     }))
@@ -626,11 +624,7 @@ fn writer_loop(archive: &Archive, mut rx: mpsc::Receiver<Op>, max_batch: usize) 
                     if let Err(e) = archive.expire_older_than(days) {
                         eprintln!("crossdup: retention failed: {e}");
                     }
-                    break; // committed alone
                 }
-            }
-            if n < max_batch {
-                next = rx.try_recv().ok();
             }
         }
         let committed = catch_unwind(AssertUnwindSafe(|| {

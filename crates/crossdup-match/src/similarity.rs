@@ -132,14 +132,43 @@ impl Bilingual {
     }
 }
 
+/// The characters of a word as a 64-bit set (letters a-z by bit, anything
+/// else folded onto the remaining bits), with its length in characters.
+fn letters(s: &str) -> (u64, usize) {
+    let (mut mask, mut n) = (0u64, 0usize);
+    for c in s.chars() {
+        let bit = match c {
+            'a'..='z' => c as u32 - 'a' as u32,
+            _ => 26 + (c as u32) % 38,
+        };
+        mask |= 1 << bit;
+        n += 1;
+    }
+    (mask, n)
+}
+
+/// Minimum normalised Levenshtein similarity of a cognate.
+const COGNATE_MIN: f64 = 0.72;
+
 fn cognate(a: &Tok, b: &Sent) -> bool {
-    let n = a.text.chars().count();
+    let (ma, n) = letters(&a.text);
+    let first = a.text.chars().next();
     b.toks.iter().take(200).any(|t| {
-        let m = t.text.chars().count();
-        m >= 5
-            && n.abs_diff(m) <= 3
-            && a.text.chars().next() == t.text.chars().next()
-            && strsim::normalized_levenshtein(&a.text, &t.text) >= 0.72
+        if t.text.len() < 5 || t.text.chars().next() != first {
+            return false;
+        }
+        let (mt, m) = letters(&t.text);
+        if m < 5 || n.abs_diff(m) > 3 {
+            return false;
+        }
+        // Each edit changes at most two members of the character sets, so
+        // words whose sets differ in more than twice the allowed edits
+        // cannot be close enough: skip the quadratic distance for them.
+        let allowed = (1.0 - COGNATE_MIN) * n.max(m) as f64;
+        if (ma ^ mt).count_ones() as f64 > 2.0 * allowed {
+            return false;
+        }
+        strsim::normalized_levenshtein(&a.text, &t.text) >= COGNATE_MIN
     })
 }
 

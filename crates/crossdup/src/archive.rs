@@ -46,6 +46,29 @@ pub struct Added {
     pub matches: Vec<PairRecord>,
 }
 
+/// A document analysed and matched against the archive, ready to be
+/// written by [`Archive::insert`].
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    stored: StoredDoc,
+    record: DocRecord,
+    profile: std::sync::Arc<Profile>,
+    /// The copies found in the archive.
+    pub matches: Vec<PairRecord>,
+}
+
+impl Prepared {
+    /// The document's profile (for comparing it with others not yet indexed).
+    pub fn profile(&self) -> &std::sync::Arc<Profile> {
+        &self.profile
+    }
+
+    /// The document's id.
+    pub fn id(&self) -> &str {
+        &self.stored.id
+    }
+}
+
 /// A persistent, incremental archive on a crossdup index folder.
 ///
 /// ```
@@ -206,14 +229,30 @@ impl Archive {
     /// Checks and adds a document; fails with [`ArchiveError::Duplicate`] if
     /// its id is taken. Call [`Archive::commit`] to make it durable.
     pub fn add(&self, doc: Document) -> Result<Added, ArchiveError> {
-        if self.index.get(&doc.id)?.is_some() {
-            return Err(ArchiveError::Duplicate(doc.id));
-        }
-        self.put(doc)
+        let prepared = self.prepare_new(doc)?;
+        self.insert(prepared)
     }
 
     /// Checks and adds a document, replacing any with the same id.
     pub fn put(&self, doc: Document) -> Result<Added, ArchiveError> {
+        let prepared = self.prepare(doc)?;
+        self.insert(prepared)
+    }
+
+    /// The read-only half of [`Archive::add`]: refuses a taken id, analyses
+    /// the document and finds its matches, without writing anything. Many
+    /// documents can be prepared in parallel; [`Archive::insert`] then
+    /// writes them one by one.
+    pub fn prepare_new(&self, doc: Document) -> Result<Prepared, ArchiveError> {
+        if self.index.get(&doc.id)?.is_some() {
+            return Err(ArchiveError::Duplicate(doc.id));
+        }
+        self.prepare(doc)
+    }
+
+    /// The read-only half of [`Archive::put`] (an existing entry with the
+    /// same id is left out of the matches, since it will be replaced).
+    pub fn prepare(&self, doc: Document) -> Result<Prepared, ArchiveError> {
         let stored_base = (doc.text.clone(), doc.source.clone(), doc.published.clone());
         let given_lang = doc.lang.clone();
         let (rec, p) = self.analyze_doc(doc)?;
@@ -227,12 +266,32 @@ impl Archive {
             published: stored_base.2,
             added: now(),
         };
-        self.index.add(&stored, &search_terms(&p))?;
+        Ok(Prepared {
+            stored,
+            record: rec,
+            profile: std::sync::Arc::new(p),
+            matches,
+        })
+    }
+
+    /// Writes a prepared document (replacing any entry with its id). Durable
+    /// after [`Archive::commit`].
+    pub fn insert(&self, prepared: Prepared) -> Result<Added, ArchiveError> {
+        let Prepared {
+            stored,
+            record,
+            profile,
+            matches,
+        } = prepared;
+        self.index.add(&stored, &search_terms(&profile))?;
         self.cache
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(p.id.clone(), std::sync::Arc::new(p));
-        Ok(Added { doc: rec, matches })
+            .insert(profile.id.clone(), profile);
+        Ok(Added {
+            doc: record,
+            matches,
+        })
     }
 
     /// Makes every add and delete so far durable and visible.

@@ -16,7 +16,7 @@ pub use crossdup_index as index;
 pub use crossdup_match as matching;
 pub use crossdup_text as text;
 
-pub use archive::{Added, Archive, ArchiveError};
+pub use archive::{Added, Archive, ArchiveError, Prepared};
 pub use crossdup_text::{read_inputs, Document, Lang, ReadOptions};
 pub use records::{AlignedSpan, ClusterRecord, DocRecord, NoiseRecord, PairRecord};
 pub use scan::{scan, Failure, ScanOptions, ScanOutput, Stage};
