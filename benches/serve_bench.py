@@ -190,6 +190,32 @@ def main():
                 found += bool(json.loads(body)["matches"])
             else:
                 bad += 1
+
+        # ---- check throughput: the same checks from several clients at once
+        tp_next = {"i": 0}
+        tp_lat = []
+
+        def checker():
+            c = http.client.HTTPConnection(host, port, timeout=120)
+            while True:
+                with lock:
+                    i = tp_next["i"]
+                    tp_next["i"] += 1
+                if i >= len(checks):
+                    return
+                id_, text = checks[i]
+                t = time.perf_counter()
+                request(c, "POST", "/check", {"id": id_, "text": text})
+                with lock:
+                    tp_lat.append(time.perf_counter() - t)
+
+        t1 = time.perf_counter()
+        ts = [threading.Thread(target=checker) for _ in range(args.threads)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        tp_s = time.perf_counter() - t1
     finally:
         proc.terminate()
         try:
@@ -217,6 +243,19 @@ def main():
         "checks: %d sequential, p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms; %d with matches; %d refused"
         % (len(lat), ms(pct(lat, 0.5)), ms(pct(lat, 0.9)), ms(pct(lat, 0.99)), ms(max(lat)), found, bad)
     )
+    print(
+        "        %d concurrent clients: %.0f checks/s, p50 %.1f ms, p99 %.1f ms"
+        % (args.threads, len(tp_lat) / tp_s, ms(pct(tp_lat, 0.5)), ms(pct(tp_lat, 0.99)))
+    )
+    by = {}
+    for t, i, n in slow:
+        by.setdefault(i.split("/")[0], []).append(t)
+    for c in sorted(by):
+        xs = by[c]
+        print(
+            "        %-13s %4d checks, p50 %.1f ms, p99 %.1f ms, max %.1f ms"
+            % (c, len(xs), ms(pct(xs, 0.5)), ms(pct(xs, 0.99)), ms(max(xs)))
+        )
     slow.sort(reverse=True)
     print("slowest checks: " + ", ".join("%s (%d bytes) %.0f ms" % (i, n, ms(t)) for t, i, n in slow[:5]))
     print("goal:   check p99 < 20 ms: %s" % ("met" if ms(pct(lat, 0.99)) < 20 else "NOT met"))
