@@ -9,4 +9,4 @@ pub mod disk;
 pub mod memory;
 
 pub use disk::{DiskIndex, Hit, IndexError, StoredDoc};
-pub use memory::{Candidate, MemIndex};
+pub use memory::{Candidate, Groups, MemIndex, Searcher};

@@ -2,6 +2,19 @@
 //! batch scans: every document is a weighted bag of terms (stems, pivot
 //! stems, anchors), and a query returns the documents whose bags are most
 //! similar (cosine of TF-IDF vectors), skipping terms too common to help.
+//!
+//! Layout: terms get dense numbers; document bags and posting lists are flat
+//! arrays (compressed-row style), so the index costs about 16 bytes per
+//! (document, term) entry. Documents can be put in groups (languages): the
+//! postings of a term are sorted by group, so a query restricted to one group,
+//! or to every group but one, never reads the others' postings.
+//!
+//! Queries read the query's rarest terms first and stop taking in new
+//! documents once the query weight left unread cannot lift an unseen
+//! document above the `k`-th best found (a bound from the Cauchy-Schwarz
+//! inequality). The scores returned are exact: the documents kept are scored
+//! again on their full bags, summing in the same order as a plain
+//! term-at-a-time scan would.
 
 use rustc_hash::FxHashMap;
 
@@ -14,78 +27,209 @@ pub struct Candidate {
     pub score: f32,
 }
 
+/// Which groups of documents a query looks at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Groups {
+    /// Every document.
+    All,
+    /// Only the documents of this group.
+    Only(u32),
+    /// Every document outside this group.
+    Except(u32),
+}
+
 /// In-memory candidate index.
 #[derive(Debug, Default)]
 pub struct MemIndex {
-    postings: FxHashMap<u64, Vec<(u32, f32)>>,
-    docs: Vec<Vec<(u64, f32)>>,
+    /// Term hash to term number, while documents are added.
+    ids: FxHashMap<u64, u32>,
+    /// Sorted `(term hash, term number)`, after [`MemIndex::freeze`].
+    lookup: Vec<(u64, u32)>,
+    /// Term numbers of every bag, documents one after another, each in the
+    /// order it was given.
+    bag_terms: Vec<u32>,
+    /// Weights `1 + ln(count)` beside `bag_terms`.
+    bag_weights: Vec<f32>,
+    /// Where each document's bag starts (one extra entry at the end).
+    bag_start: Vec<u32>,
+    /// Group of each document.
+    groups: Vec<u32>,
+    /// IDF of each term; 0 for terms too common to count.
+    idf: Vec<f32>,
+    /// Where each term's postings start (one extra entry at the end).
+    post_start: Vec<u32>,
+    /// Internal document numbers (documents sorted by group), ascending per term.
+    post_docs: Vec<u32>,
+    /// Weights beside `post_docs`.
+    post_weights: Vec<f32>,
+    /// Document norms, by document number.
     norms: Vec<f32>,
-    idf: FxHashMap<u64, f32>,
+    /// Internal number to document number.
+    order: Vec<u32>,
+    /// Groups as `(group, first internal number, end)`, ascending.
+    ranges: Vec<(u32, u32, u32)>,
     frozen: bool,
 }
 
 impl MemIndex {
     /// An empty index.
     pub fn new() -> MemIndex {
-        MemIndex::default()
+        MemIndex {
+            bag_start: vec![0],
+            ..MemIndex::default()
+        }
     }
 
-    /// Adds a document's terms (term, count); returns its number.
+    /// Adds a document's terms (term, count) to group 0; returns its number.
+    /// Bags sorted by term give scores that are bit-for-bit those of a plain
+    /// term-at-a-time scan.
     pub fn add(&mut self, terms: &[(u64, u32)]) -> u32 {
-        let id = self.docs.len() as u32;
-        let bag: Vec<(u64, f32)> = terms
-            .iter()
-            .map(|&(t, c)| (t, 1.0 + (c as f32).ln()))
-            .collect();
-        for &(t, w) in &bag {
-            self.postings.entry(t).or_default().push((id, w));
+        self.add_in_group(terms, 0)
+    }
+
+    /// Adds a document's terms to a group (e.g. its language); returns its number.
+    pub fn add_in_group(&mut self, terms: &[(u64, u32)], group: u32) -> u32 {
+        if self.bag_start.is_empty() {
+            self.bag_start.push(0);
         }
-        self.docs.push(bag);
-        self.frozen = false;
+        let id = self.groups.len() as u32;
+        if self.frozen {
+            self.thaw();
+        }
+        for &(t, c) in terms {
+            let next = self.ids.len() as u32;
+            let tid = *self.ids.entry(t).or_insert(next);
+            self.bag_terms.push(tid);
+            self.bag_weights.push(1.0 + (c as f32).ln());
+        }
+        self.bag_start.push(self.bag_terms.len() as u32);
+        self.groups.push(group);
         id
     }
 
     /// Number of documents.
     pub fn len(&self) -> usize {
-        self.docs.len()
+        self.groups.len()
     }
 
     /// Whether the index is empty.
     pub fn is_empty(&self) -> bool {
-        self.docs.is_empty()
+        self.groups.is_empty()
     }
 
-    /// Computes IDF weights and document norms; terms present in more than
-    /// `max_df_share` of the documents (and at least 50) are ignored.
+    /// Back to the adding state after a freeze (the term map is rebuilt).
+    fn thaw(&mut self) {
+        self.ids = self.lookup.drain(..).collect();
+        self.frozen = false;
+    }
+
+    /// Computes IDF weights, document norms and the posting lists; terms
+    /// present in more than `max_df_share` of the documents (and at least
+    /// 50) are ignored.
     pub fn freeze(&mut self, max_df_share: f32) {
-        let n = self.docs.len().max(1) as f32;
-        let cap = ((n * max_df_share) as usize).max(50);
-        self.idf.clear();
-        for (t, p) in &self.postings {
-            if p.len() <= cap {
-                self.idf.insert(*t, (n / p.len() as f32).ln() + 1.0);
-            }
+        if self.bag_start.is_empty() {
+            self.bag_start.push(0);
         }
-        self.norms = self
-            .docs
+        let n_docs = self.groups.len();
+        let n_terms = self.ids.len().max(self.lookup.len());
+        let n = n_docs.max(1) as f32;
+        let cap = ((n * max_df_share) as usize).max(50);
+        let mut df = vec![0u32; n_terms];
+        for &t in &self.bag_terms {
+            df[t as usize] += 1;
+        }
+        self.idf = df
             .iter()
-            .map(|bag| {
-                bag.iter()
-                    .map(|(t, w)| {
-                        let i = self.idf.get(t).copied().unwrap_or(0.0);
+            .map(|&d| {
+                if d as usize <= cap && d > 0 {
+                    (n / d as f32).ln() + 1.0
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        self.norms = (0..n_docs)
+            .map(|d| {
+                let (s, e) = (self.bag_start[d] as usize, self.bag_start[d + 1] as usize);
+                self.bag_terms[s..e]
+                    .iter()
+                    .zip(&self.bag_weights[s..e])
+                    .map(|(&t, &w)| {
+                        let i = self.idf[t as usize];
                         (w * i) * (w * i)
                     })
                     .sum::<f32>()
                     .sqrt()
             })
             .collect();
+        // Internal numbering: documents sorted by group (stable).
+        let mut order: Vec<u32> = (0..n_docs as u32).collect();
+        order.sort_by_key(|&d| self.groups[d as usize]);
+        self.ranges.clear();
+        for (i, &d) in order.iter().enumerate() {
+            let g = self.groups[d as usize];
+            match self.ranges.last_mut() {
+                Some(r) if r.0 == g => r.2 = i as u32 + 1,
+                _ => self.ranges.push((g, i as u32, i as u32 + 1)),
+            }
+        }
+        // Postings of the terms that count, by internal number.
+        self.post_start = Vec::with_capacity(n_terms + 1);
+        let mut total = 0u32;
+        for (t, &d) in df.iter().enumerate() {
+            self.post_start.push(total);
+            if self.idf[t] > 0.0 {
+                total += d;
+            }
+        }
+        self.post_start.push(total);
+        let mut fill: Vec<u32> = self.post_start[..n_terms].to_vec();
+        self.post_docs = vec![0; total as usize];
+        self.post_weights = vec![0.0; total as usize];
+        for (internal, &d) in order.iter().enumerate() {
+            let (s, e) = (
+                self.bag_start[d as usize] as usize,
+                self.bag_start[d as usize + 1] as usize,
+            );
+            for k in s..e {
+                let t = self.bag_terms[k] as usize;
+                if self.idf[t] > 0.0 {
+                    let at = fill[t] as usize;
+                    self.post_docs[at] = internal as u32;
+                    self.post_weights[at] = self.bag_weights[k];
+                    fill[t] += 1;
+                }
+            }
+        }
+        self.order = order;
+        if !self.ids.is_empty() {
+            self.lookup = self.ids.drain().collect();
+            self.lookup.sort_unstable();
+            self.ids = FxHashMap::default();
+        }
         self.frozen = true;
+    }
+
+    /// A query context with its own scratch space; make one per thread and
+    /// reuse it for many queries.
+    pub fn searcher(&self) -> Searcher<'_> {
+        assert!(
+            self.frozen,
+            "MemIndex::freeze must be called before queries"
+        );
+        Searcher {
+            ix: self,
+            acc: vec![0.0; self.groups.len()],
+            touched: Vec::new(),
+            scratch: Vec::new(),
+        }
     }
 
     /// The `k` most similar documents to document `doc` (itself excluded),
     /// with score at least `min_score`.
     pub fn similar(&self, doc: u32, k: usize, min_score: f32) -> Vec<Candidate> {
-        self.similar_where(doc, k, min_score, |_| true)
+        self.searcher()
+            .similar(doc, k, min_score, Groups::All, |_| true)
     }
 
     /// As [`MemIndex::similar`], counting only documents that `keep` accepts
@@ -97,67 +241,239 @@ impl MemIndex {
         min_score: f32,
         keep: impl Fn(u32) -> bool,
     ) -> Vec<Candidate> {
-        let bag = &self.docs[doc as usize];
-        self.query_bag_where(bag, self.norms[doc as usize], Some(doc), k, min_score, keep)
+        self.searcher()
+            .similar(doc, k, min_score, Groups::All, keep)
     }
 
     /// The `k` documents most similar to a bag of `(term, count)`.
     pub fn query(&self, terms: &[(u64, u32)], k: usize, min_score: f32) -> Vec<Candidate> {
-        let bag: Vec<(u64, f32)> = terms
+        let mut s = self.searcher();
+        let mut q = Vec::with_capacity(terms.len());
+        for &(t, c) in terms {
+            let w = 1.0 + (c as f32).ln();
+            let tid = self
+                .lookup
+                .binary_search_by_key(&t, |e| e.0)
+                .ok()
+                .map(|i| self.lookup[i].1);
+            q.push((tid, w));
+        }
+        let norm = q
             .iter()
-            .map(|&(t, c)| (t, 1.0 + (c as f32).ln()))
-            .collect();
-        let norm = bag
-            .iter()
-            .map(|(t, w)| {
-                let i = self.idf.get(t).copied().unwrap_or(0.0);
+            .map(|&(tid, w)| {
+                let i = tid.map(|t| self.idf[t as usize]).unwrap_or(0.0);
                 (w * i) * (w * i)
             })
             .sum::<f32>()
             .sqrt();
-        self.query_bag_where(&bag, norm, None, k, min_score, |_| true)
+        let bag: Vec<(u32, f32)> = q
+            .into_iter()
+            .filter_map(|(tid, w)| tid.map(|t| (t, w)))
+            .collect();
+        s.search(&bag, norm, None, k, min_score, Groups::All, |_| true)
     }
 
-    fn query_bag_where(
-        &self,
-        bag: &[(u64, f32)],
+    fn bag(&self, doc: u32) -> impl Iterator<Item = (u32, f32)> + '_ {
+        let (s, e) = (
+            self.bag_start[doc as usize] as usize,
+            self.bag_start[doc as usize + 1] as usize,
+        );
+        self.bag_terms[s..e]
+            .iter()
+            .copied()
+            .zip(self.bag_weights[s..e].iter().copied())
+    }
+
+    /// Internal-number ranges a query looks at.
+    fn spans(&self, groups: Groups) -> Vec<(u32, u32)> {
+        let n = self.groups.len() as u32;
+        let find = |g: u32| self.ranges.iter().find(|r| r.0 == g).map(|r| (r.1, r.2));
+        match groups {
+            Groups::All => vec![(0, n)],
+            Groups::Only(g) => find(g).into_iter().collect(),
+            Groups::Except(g) => match find(g) {
+                Some((s, e)) => [(0, s), (e, n)].into_iter().filter(|r| r.0 < r.1).collect(),
+                None => vec![(0, n)],
+            },
+        }
+    }
+}
+
+/// Scratch space for queries on one [`MemIndex`] (see [`MemIndex::searcher`]).
+#[derive(Debug)]
+pub struct Searcher<'a> {
+    ix: &'a MemIndex,
+    /// Partial dot products by internal number; 0 for documents not reached.
+    acc: Vec<f32>,
+    touched: Vec<u32>,
+    scratch: Vec<f32>,
+}
+
+/// A query term: term number, query weight times IDF, IDF, posting count.
+#[derive(Clone, Copy)]
+struct QTerm {
+    tid: u32,
+    qv: f32,
+    idf: f32,
+    len: u32,
+}
+
+/// Relative slack for comparisons between sums taken in different orders.
+const SLACK: f32 = 1e-4;
+
+impl Searcher<'_> {
+    /// The `k` documents most similar to document `doc` (itself excluded) in
+    /// `groups`, with score at least `min_score`, counting only documents
+    /// that `keep` accepts; best first, ties by document number.
+    pub fn similar(
+        &mut self,
+        doc: u32,
+        k: usize,
+        min_score: f32,
+        groups: Groups,
+        keep: impl Fn(u32) -> bool,
+    ) -> Vec<Candidate> {
+        let ix = self.ix;
+        let bag: Vec<(u32, f32)> = ix.bag(doc).collect();
+        self.search(
+            &bag,
+            ix.norms[doc as usize],
+            Some(doc),
+            k,
+            min_score,
+            groups,
+            keep,
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn search(
+        &mut self,
+        bag: &[(u32, f32)],
         norm: f32,
         skip: Option<u32>,
         k: usize,
         min_score: f32,
+        groups: Groups,
         keep: impl Fn(u32) -> bool,
     ) -> Vec<Candidate> {
-        assert!(
-            self.frozen,
-            "MemIndex::freeze must be called before queries"
-        );
-        if norm == 0.0 {
+        let ix = self.ix;
+        if norm == 0.0 || k == 0 {
             return Vec::new();
         }
-        let mut acc: FxHashMap<u32, f32> = FxHashMap::default();
-        for (t, w) in bag {
-            let Some(&idf) = self.idf.get(t) else {
-                continue;
-            };
-            if let Some(p) = self.postings.get(t) {
-                let qw = w * idf;
-                for &(d, dw) in p {
-                    *acc.entry(d).or_insert(0.0) += qw * dw * idf;
+        let mut q: Vec<QTerm> = bag
+            .iter()
+            .filter_map(|&(tid, w)| {
+                let idf = ix.idf[tid as usize];
+                (idf > 0.0).then(|| QTerm {
+                    tid,
+                    qv: w * idf,
+                    idf,
+                    len: ix.post_start[tid as usize + 1] - ix.post_start[tid as usize],
+                })
+            })
+            .collect();
+        // The query's weight for every term, for exact rescoring.
+        let mut qmap: Vec<(u32, f32)> = q.iter().map(|t| (t.tid, t.qv)).collect();
+        qmap.sort_unstable_by_key(|e| e.0);
+        // Rarest first; `rest[i]` is the squared weight of terms i.. .
+        q.sort_by_key(|t| t.len);
+        let mut rest = vec![0f64; q.len() + 1];
+        for i in (0..q.len()).rev() {
+            rest[i] = rest[i + 1] + (q[i].qv as f64) * (q[i].qv as f64);
+        }
+        let spans = ix.spans(groups);
+        let ok = |internal: u32| {
+            let d = ix.order[internal as usize];
+            Some(d) != skip && keep(d)
+        };
+        let partial = |acc: f32, internal: u32| {
+            acc / (norm * ix.norms[ix.order[internal as usize] as usize]).max(1e-9)
+        };
+        // Bound on the score of any document not reached yet.
+        let mut unseen = 0f32;
+        let mut since_check = 0usize;
+        for (pos, t) in q.iter().enumerate() {
+            if t.len >= 64 && since_check >= self.touched.len().max(256) {
+                since_check = 0;
+                let bound = ((rest[pos].sqrt() as f32) / norm) * (1.0 + SLACK) + 1e-6;
+                let theta = self.kth_partial(k, min_score, &ok, &partial);
+                if bound < theta {
+                    unseen = bound;
+                    break;
                 }
             }
+            let (s, e) = (
+                ix.post_start[t.tid as usize] as usize,
+                ix.post_start[t.tid as usize + 1] as usize,
+            );
+            let docs = &ix.post_docs[s..e];
+            let weights = &ix.post_weights[s..e];
+            for &(lo, hi) in &spans {
+                let a = docs.partition_point(|&d| d < lo);
+                let b = a + docs[a..].partition_point(|&d| d < hi);
+                for (&d, &dw) in docs[a..b].iter().zip(&weights[a..b]) {
+                    let slot = &mut self.acc[d as usize];
+                    if *slot == 0.0 {
+                        self.touched.push(d);
+                    }
+                    *slot += t.qv * dw * t.idf;
+                }
+                since_check += b - a;
+            }
         }
-        let mut out: Vec<Candidate> = acc
-            .into_iter()
-            .filter(|(d, _)| Some(*d) != skip && keep(*d))
-            .map(|(d, dot)| Candidate {
-                doc: d,
-                score: dot / (norm * self.norms[d as usize]).max(1e-9),
-            })
-            .filter(|c| c.score >= min_score)
-            .collect();
+        // Every document that can still be among the k best is scored exactly.
+        let theta = self.kth_partial(k, min_score, &ok, &partial);
+        let mut out: Vec<Candidate> = Vec::new();
+        for &d in &self.touched {
+            let p = partial(self.acc[d as usize], d);
+            if p * (1.0 + SLACK) + unseen + 1e-6 < theta || !ok(d) {
+                continue;
+            }
+            let ext = ix.order[d as usize];
+            let mut dot = 0f32;
+            for (tid, dw) in ix.bag(ext) {
+                if let Ok(i) = qmap.binary_search_by_key(&tid, |e| e.0) {
+                    dot += qmap[i].1 * dw * ix.idf[tid as usize];
+                }
+            }
+            let score = dot / (norm * ix.norms[ext as usize]).max(1e-9);
+            if score >= min_score {
+                out.push(Candidate { doc: ext, score });
+            }
+        }
+        for &d in &self.touched {
+            self.acc[d as usize] = 0.0;
+        }
+        self.touched.clear();
         out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
         out.truncate(k);
         out
+    }
+
+    /// A lower bound on the k-th best score among the documents reached (their
+    /// partial scores only grow), and never below `min_score`, with slack.
+    fn kth_partial(
+        &mut self,
+        k: usize,
+        min_score: f32,
+        ok: &impl Fn(u32) -> bool,
+        partial: &impl Fn(f32, u32) -> f32,
+    ) -> f32 {
+        self.scratch.clear();
+        for &d in &self.touched {
+            if ok(d) {
+                self.scratch.push(partial(self.acc[d as usize], d));
+            }
+        }
+        let floor = min_score * (1.0 - SLACK) - 1e-6;
+        if self.scratch.len() < k {
+            return floor;
+        }
+        let (_, kth, _) = self
+            .scratch
+            .select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a));
+        (*kth * (1.0 - SLACK) - 1e-6).max(floor)
     }
 }
 
@@ -176,5 +492,133 @@ mod tests {
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].doc, b);
         assert!(ix.similar(c, 5, 0.1).is_empty());
+        assert_eq!(ix.query(&[(1, 1), (2, 1), (3, 1)], 1, 0.1)[0].doc, a);
+    }
+
+    #[test]
+    fn groups_restrict_the_search() {
+        let mut ix = MemIndex::new();
+        let a = ix.add_in_group(&[(1, 1), (2, 1), (3, 1)], 7);
+        let b = ix.add_in_group(&[(1, 1), (2, 1), (3, 1)], 3);
+        let c = ix.add_in_group(&[(1, 1), (2, 1)], 7);
+        ix.freeze(1.0);
+        let mut s = ix.searcher();
+        let same: Vec<u32> = s
+            .similar(a, 5, 0.1, Groups::Only(7), |_| true)
+            .iter()
+            .map(|c| c.doc)
+            .collect();
+        assert_eq!(same, [c]);
+        let other: Vec<u32> = s
+            .similar(a, 5, 0.1, Groups::Except(7), |_| true)
+            .iter()
+            .map(|c| c.doc)
+            .collect();
+        assert_eq!(other, [b]);
+        assert!(s.similar(a, 5, 0.1, Groups::Only(9), |_| true).is_empty());
+    }
+
+    /// The straightforward scan the index must agree with: every posting
+    /// read, partial sums in a hash map.
+    fn brute(
+        bags: &[Vec<(u64, u32)>],
+        doc: usize,
+        k: usize,
+        min: f32,
+        share: f32,
+    ) -> Vec<Candidate> {
+        let n = bags.len() as f32;
+        let cap = ((n * share) as usize).max(50);
+        let mut df: FxHashMap<u64, usize> = FxHashMap::default();
+        for b in bags {
+            for &(t, _) in b {
+                *df.entry(t).or_default() += 1;
+            }
+        }
+        let idf = |t: u64| {
+            let d = df[&t];
+            if d <= cap {
+                (n / d as f32).ln() + 1.0
+            } else {
+                0.0
+            }
+        };
+        let w = |c: u32| 1.0 + (c as f32).ln();
+        let norm = |b: &[(u64, u32)]| {
+            b.iter()
+                .map(|&(t, c)| (w(c) * idf(t)) * (w(c) * idf(t)))
+                .sum::<f32>()
+                .sqrt()
+        };
+        let mut acc: FxHashMap<usize, f32> = FxHashMap::default();
+        for &(t, c) in &bags[doc] {
+            let i = idf(t);
+            if i == 0.0 {
+                continue;
+            }
+            let qw = w(c) * i;
+            for (e, b) in bags.iter().enumerate() {
+                if let Some(&(_, dc)) = b.iter().find(|x| x.0 == t) {
+                    *acc.entry(e).or_insert(0.0) += qw * w(dc) * i;
+                }
+            }
+        }
+        let qn = norm(&bags[doc]);
+        let mut out: Vec<Candidate> = acc
+            .into_iter()
+            .filter(|&(e, _)| e != doc)
+            .map(|(e, dot)| Candidate {
+                doc: e as u32,
+                score: dot / (qn * norm(&bags[e])).max(1e-9),
+            })
+            .filter(|c| c.score >= min)
+            .collect();
+        out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
+        out.truncate(k);
+        out
+    }
+
+    #[test]
+    fn pruned_search_equals_a_full_scan() {
+        // Random bags over a Zipf-like vocabulary, with near copies, so that
+        // common terms have long postings and pruning has work to do.
+        let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut bags: Vec<Vec<(u64, u32)>> = Vec::new();
+        for d in 0..600 {
+            let mut b: Vec<(u64, u32)> = if d % 5 == 4 {
+                let mut c = bags[d - 1].clone();
+                c.retain(|_| next() % 8 != 0);
+                c
+            } else {
+                (0..40)
+                    .map(|_| {
+                        let r = next() % 1000;
+                        ((r * r) / 1000 + 1, 1 + (next() % 3) as u32)
+                    })
+                    .collect()
+            };
+            b.sort_unstable_by_key(|x| x.0);
+            b.dedup_by_key(|x| x.0);
+            bags.push(b);
+        }
+        let mut ix = MemIndex::new();
+        for b in &bags {
+            ix.add(b);
+        }
+        ix.freeze(0.3);
+        let mut s = ix.searcher();
+        for doc in 0..bags.len() {
+            for (k, min) in [(3, 0.05), (10, 0.05), (5, 0.4)] {
+                let got = s.similar(doc as u32, k, min, Groups::All, |_| true);
+                let want = brute(&bags, doc, k, min, 0.3);
+                assert_eq!(got, want, "doc {doc} k {k} min {min}");
+            }
+        }
     }
 }

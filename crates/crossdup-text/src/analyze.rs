@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::document::Document;
-use crate::lang::{identify, Lang};
+use crate::lang::{identify_lang, identify_unless, Lang};
 use crate::lines::{split_lines, Line};
 use crate::noise::{self, LineStats, NoiseContext, NoiseFlag};
 use crate::segment::{self, Span};
@@ -153,7 +153,7 @@ pub fn analyze(
         (None, None) => None,
     };
     // First guess of the language on the whole text, for the noise cues.
-    let first_guess = given.or_else(|| identify(&doc.text).map(|g| g.lang));
+    let first_guess = given.or_else(|| identify_lang(&doc.text));
     let noise = noise::detect(&NoiseContext {
         text: &doc.text,
         lines: &lines,
@@ -179,8 +179,8 @@ pub fn analyze(
                     break;
                 }
             }
-            match identify(&body_text).or_else(|| identify(&doc.text)) {
-                Some(g) => (g.lang, "detected"),
+            match identify_lang(&body_text).or_else(|| identify_lang(&doc.text)) {
+                Some(l) => (l, "detected"),
                 None => match opts.fallback {
                     Some(l) => (l, "fallback"),
                     None => return Err(AnalyzeError::NoLanguage(doc.id.clone())),
@@ -198,8 +198,8 @@ pub fn analyze(
             let t = line.text(&doc.text);
             // Long paragraphs are judged on their own so mixed documents are seen.
             if t.len() >= 80 {
-                if let Some(g) = identify(t) {
-                    if g.lang != lang && g.confidence > 0.9 {
+                if let Some(g) = identify_unless(t, lang) {
+                    if g.confidence > 0.9 {
                         plang = g.lang;
                         other_langs.push(ParagraphLang {
                             line: line.number,

@@ -215,21 +215,63 @@ pub struct LangGuess {
 /// assert_eq!(g.lang, Lang::It);
 /// ```
 pub fn identify(text: &str) -> Option<LangGuess> {
+    let sample = crate::util::prefix_at_char_boundary(text, 4000);
+    let stops = stop_word_shares(sample);
+    combine(trigram_guess(sample), &stops)
+}
+
+/// The language [`identify`] gives `text`, without its confidence.
+///
+/// When function words settle the question (one language's stop words make
+/// at least a fifth of the words and half as many again as any other's),
+/// [`identify`] answers with that language whatever the character trigrams
+/// say, so the trigram model is not consulted.
+///
+/// ```
+/// use crossdup_text::lang::{identify, identify_lang, Lang};
+/// let t = "The port was closed after the fire, and the ships were sent to the north.";
+/// assert_eq!(identify_lang(t), Some(Lang::En));
+/// assert_eq!(identify_lang(t), identify(t).map(|g| g.lang));
+/// ```
+pub fn identify_lang(text: &str) -> Option<Lang> {
+    let sample = crate::util::prefix_at_char_boundary(text, 4000);
+    let stops = stop_word_shares(sample);
+    if let Some(l) = stops.settled() {
+        return Some(l);
+    }
+    combine(trigram_guess(sample), &stops).map(|g| g.lang)
+}
+
+/// What [`identify`] says of `text` when it is not in `lang`: `None` when it
+/// would name `lang` (or nothing), the guess otherwise. Cheaper than
+/// [`identify`] when function words settle the question.
+pub fn identify_unless(text: &str, lang: Lang) -> Option<LangGuess> {
+    let sample = crate::util::prefix_at_char_boundary(text, 4000);
+    let stops = stop_word_shares(sample);
+    if stops.settled() == Some(lang) {
+        return None;
+    }
+    combine(trigram_guess(sample), &stops).filter(|g| g.lang != lang)
+}
+
+fn trigram_guess(sample: &str) -> Option<(Lang, f64)> {
     use std::sync::OnceLock;
     static DETECTOR: OnceLock<whatlang::Detector> = OnceLock::new();
     let det = DETECTOR.get_or_init(|| {
         whatlang::Detector::with_allowlist(Lang::ALL.iter().map(|l| l.whatlang()).collect())
     });
-    // Judge on a bounded prefix: long documents need no more evidence.
-    let sample = crate::util::prefix_at_char_boundary(text, 4000);
     let info = det.detect(sample);
-    let trigram = info.and_then(|i| Lang::from_whatlang(i.lang()).map(|l| (l, i.confidence())));
-    // Function words are the strongest evidence on short texts, where
-    // character trigrams often mistake one language for a neighbour.
-    let (stop_lang, stop_share, shares) = stop_word_shares(sample);
+    info.and_then(|i| Lang::from_whatlang(i.lang()).map(|l| (l, i.confidence())))
+}
+
+/// Character trigrams, corrected by function words: they are the strongest
+/// evidence on short texts, where trigrams often mistake one language for a
+/// neighbour.
+fn combine(trigram: Option<(Lang, f64)>, stops: &StopShares) -> Option<LangGuess> {
+    let (stop_lang, stop_share) = (stops.best, stops.best_share);
     match (trigram, stop_lang) {
         (Some((l, c)), Some(s)) if s != l => {
-            let share_l = shares.iter().find(|x| x.0 == l).map(|x| x.1).unwrap_or(0.0);
+            let share_l = stops.share(l);
             if stop_share >= 0.2 && stop_share >= 1.5 * share_l {
                 Some(LangGuess {
                     lang: s,
@@ -254,49 +296,102 @@ pub fn identify(text: &str) -> Option<LangGuess> {
     }
 }
 
-/// Share of words that are stop words, per language (Latin-script languages
-/// only: others are told apart by their alphabets); the best one first.
-fn stop_word_shares(text: &str) -> (Option<Lang>, f64, Vec<(Lang, f64)>) {
-    const CANDIDATES: [Lang; 13] = [
-        Lang::Da,
-        Lang::De,
-        Lang::En,
-        Lang::Es,
-        Lang::Fi,
-        Lang::Fr,
-        Lang::Hu,
-        Lang::It,
-        Lang::Nl,
-        Lang::No,
-        Lang::Pt,
-        Lang::Ro,
-        Lang::Sv,
-    ];
-    let norm = crate::normalize::normalize(crate::util::prefix_at_char_boundary(text, 2000)).text;
-    let words: Vec<&str> = norm
-        .split(|c: char| !c.is_alphabetic())
-        .filter(|w| !w.is_empty())
-        .collect();
-    if words.len() < 3 {
-        return (None, 0.0, Vec::new());
+/// Latin-script languages told apart by function words (others are told
+/// apart by their alphabets).
+const STOP_CANDIDATES: [Lang; 13] = [
+    Lang::Da,
+    Lang::De,
+    Lang::En,
+    Lang::Es,
+    Lang::Fi,
+    Lang::Fr,
+    Lang::Hu,
+    Lang::It,
+    Lang::Nl,
+    Lang::No,
+    Lang::Pt,
+    Lang::Ro,
+    Lang::Sv,
+];
+
+/// Shares of words that are stop words, per candidate language.
+#[derive(Clone, Debug, Default)]
+struct StopShares {
+    /// Share per language of [`STOP_CANDIDATES`].
+    shares: [f64; 13],
+    /// The winner, if it stands out from the runner-up.
+    best: Option<Lang>,
+    /// Its share (0 without a winner).
+    best_share: f64,
+    /// The largest share of any other language.
+    runner_up: f64,
+}
+
+impl StopShares {
+    fn share(&self, l: Lang) -> f64 {
+        STOP_CANDIDATES
+            .iter()
+            .position(|&c| c == l)
+            .map(|i| self.shares[i])
+            .unwrap_or(0.0)
     }
-    let mut shares: Vec<(Lang, f64)> = CANDIDATES
-        .iter()
-        .map(|&l| {
-            let hits = words
-                .iter()
-                .filter(|w| crate::tokens::is_stop_word(w, l))
-                .count();
-            (l, hits as f64 / words.len() as f64)
-        })
-        .collect();
-    shares.sort_by(|a, b| b.1.total_cmp(&a.1));
-    let best = shares.first().copied();
+
+    /// The language [`combine`] returns whatever the trigrams say, if any.
+    fn settled(&self) -> Option<Lang> {
+        let l = self.best?;
+        (self.best_share >= 0.2 && self.best_share >= 1.5 * self.runner_up).then_some(l)
+    }
+}
+
+/// Stop-word membership of a word as a bit set over [`STOP_CANDIDATES`].
+fn stop_mask(word: &str) -> u16 {
+    use std::sync::OnceLock;
+    static MASKS: OnceLock<rustc_hash::FxHashMap<String, u16>> = OnceLock::new();
+    let masks = MASKS.get_or_init(|| {
+        let mut m: rustc_hash::FxHashMap<String, u16> = rustc_hash::FxHashMap::default();
+        for (i, &l) in STOP_CANDIDATES.iter().enumerate() {
+            for w in crate::tokens::stop_words(l) {
+                *m.entry(w.clone()).or_default() |= 1 << i;
+            }
+        }
+        m
+    });
+    masks.get(word).copied().unwrap_or(0)
+}
+
+fn stop_word_shares(text: &str) -> StopShares {
+    let norm = crate::normalize::normalize_text(crate::util::prefix_at_char_boundary(text, 2000));
+    let mut hits = [0usize; 13];
+    let mut words = 0usize;
+    for w in norm.split(|c: char| !c.is_alphabetic()) {
+        if w.is_empty() {
+            continue;
+        }
+        words += 1;
+        let mut m = stop_mask(w);
+        while m != 0 {
+            hits[m.trailing_zeros() as usize] += 1;
+            m &= m - 1;
+        }
+    }
+    let mut out = StopShares::default();
+    if words < 3 {
+        return out;
+    }
+    for (s, h) in out.shares.iter_mut().zip(hits) {
+        *s = h as f64 / words as f64;
+    }
+    // The best, and the runner-up; ties go to the earlier language in the list.
+    let mut order: Vec<usize> = (0..13).collect();
+    order.sort_by(|&a, &b| out.shares[b].total_cmp(&out.shares[a]));
+    let (s, s2) = (out.shares[order[0]], out.shares[order[1]]);
+    out.runner_up = s2;
     // The winner must stand out from the runner-up.
-    match (best, shares.get(1)) {
-        (Some((l, s)), Some(&(_, s2))) if s > 0.0 && s >= 1.3 * s2 => (Some(l), s, shares),
-        _ => (None, 0.0, shares),
+    if s > 0.0 && s >= 1.3 * s2 {
+        out.best = Some(STOP_CANDIDATES[order[0]]);
+        out.best_share = s;
     }
+    out
 }
 
 #[cfg(test)]

@@ -81,14 +81,32 @@ pub fn normalize(text: &str) -> Normalized {
 
 /// Normalises `text` with the given options.
 pub fn normalize_with(text: &str, opts: NormalizeOptions) -> Normalized {
-    let mut out = String::with_capacity(text.len());
     let mut origin: Vec<u32> = Vec::with_capacity(text.len() + 1);
+    let out = normalize_into(text, opts, Some(&mut origin));
+    origin.push(text.len() as u32);
+    Normalized { text: out, origin }
+}
+
+/// The text of [`normalize`], without the map back into the original.
+///
+/// ```
+/// use crossdup_text::normalize::{normalize, normalize_text};
+/// assert_eq!(normalize_text("L’Ucraina — “Kyiv”"), normalize("L’Ucraina — “Kyiv”").text);
+/// ```
+pub fn normalize_text(text: &str) -> String {
+    normalize_into(text, NormalizeOptions::default(), None)
+}
+
+fn normalize_into(text: &str, opts: NormalizeOptions, mut origin: Option<&mut Vec<u32>>) -> String {
+    let mut out = String::with_capacity(text.len());
     let mut buf = [0u8; 4];
-    let mut push = |out: &mut String, origin: &mut Vec<u32>, c: char, at: usize| {
+    let mut push = |out: &mut String, origin: &mut Option<&mut Vec<u32>>, c: char, at: usize| {
         let s = c.encode_utf8(&mut buf);
         out.push_str(s);
-        for _ in 0..s.len() {
-            origin.push(at as u32);
+        if let Some(o) = origin {
+            for _ in 0..s.len() {
+                o.push(at as u32);
+            }
         }
     };
     for (at, c) in text.char_indices() {
@@ -117,10 +135,16 @@ pub fn normalize_with(text: &str, opts: NormalizeOptions) -> Normalized {
                 if let Some(prev) = out.chars().next_back() {
                     if let Some(comp) = compose(prev, k) {
                         let plen = prev.len_utf8();
-                        let prev_at = origin[origin.len() - plen];
+                        let prev_at = match &mut origin {
+                            Some(o) => {
+                                let p = o[o.len() - plen];
+                                o.truncate(o.len() - plen);
+                                p as usize
+                            }
+                            None => 0,
+                        };
                         out.truncate(out.len() - plen);
-                        origin.truncate(origin.len() - plen);
-                        push(&mut out, &mut origin, comp, prev_at as usize);
+                        push(&mut out, &mut origin, comp, prev_at);
                         continue;
                     }
                 }
@@ -134,8 +158,7 @@ pub fn normalize_with(text: &str, opts: NormalizeOptions) -> Normalized {
             }
         }
     }
-    origin.push(text.len() as u32);
-    Normalized { text: out, origin }
+    out
 }
 
 #[cfg(test)]

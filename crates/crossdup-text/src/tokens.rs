@@ -61,10 +61,10 @@ pub fn stem(word: &str, lang: Lang) -> String {
     stemmers()[lang_index(lang)].stem(word).into_owned()
 }
 
-/// Whether the normalised word is a stop word in `lang`.
+/// The stop words of `lang`, normalised as tokens are.
 ///
 /// The lists are NLTK's, as packaged by the `stop-words` crate (see `data/README.md`).
-pub fn is_stop_word(word: &str, lang: Lang) -> bool {
+pub fn stop_words(lang: Lang) -> &'static FxHashSet<String> {
     static SETS: OnceLock<Vec<FxHashSet<String>>> = OnceLock::new();
     let sets = SETS.get_or_init(|| {
         Lang::ALL
@@ -90,7 +90,12 @@ pub fn is_stop_word(word: &str, lang: Lang) -> bool {
             })
             .collect()
     });
-    sets[lang_index(lang)].contains(word)
+    &sets[lang_index(lang)]
+}
+
+/// Whether the normalised word is a stop word in `lang`.
+pub fn is_stop_word(word: &str, lang: Lang) -> bool {
+    stop_words(lang).contains(word)
 }
 
 /// Normalises a number's digits and separators: thousands separators are

@@ -3,7 +3,7 @@
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use crossdup_index::MemIndex;
+use crossdup_index::{Groups, MemIndex};
 use crossdup_match::{compare, mono_terms, pivot_terms, profile, Profile, VerdictParams};
 use crossdup_text::{analyze, AnalyzeOptions, Document, Lang, LineStats};
 
@@ -163,8 +163,8 @@ pub fn find_pairs(
     let build = |f: fn(&Profile) -> Vec<(u64, u32)>| {
         let terms: Vec<Vec<(u64, u32)>> = profiles.par_iter().map(f).collect();
         let mut index = MemIndex::new();
-        for t in &terms {
-            index.add(t);
+        for (t, p) in terms.iter().zip(profiles) {
+            index.add_in_group(t, p.lang as u32);
         }
         index.freeze(0.05);
         index
@@ -175,23 +175,26 @@ pub fn find_pairs(
     let k = opts.candidates;
     let mut cands: Vec<(u32, u32)> = (0..profiles.len() as u32)
         .into_par_iter()
-        .flat_map_iter(|i| {
-            let lang = profiles[i as usize].lang;
-            // Languages are filtered before the best are taken: similar
-            // documents of one's own language must not crowd out translations.
-            let same = mono.similar_where(i, k, opts.min_candidate, |d| {
-                profiles[d as usize].lang == lang
-            });
-            let cross = pivot.similar_where(i, 2 * k, opts.min_candidate, |d| {
-                profiles[d as usize].lang != lang
-            });
-            let c: Vec<u32> = same.into_iter().chain(cross).map(|c| c.doc).collect();
-            let d = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-            if d.is_multiple_of(256) || d == n {
-                progress(Stage::Candidates, d, n);
-            }
-            c.into_iter().map(move |c| (i.min(c), i.max(c)))
-        })
+        .map_init(
+            || (mono.searcher(), pivot.searcher()),
+            |(ms, ps), i| {
+                let lang = profiles[i as usize].lang as u32;
+                // Languages are filtered before the best are taken: similar
+                // documents of one's own language must not crowd out translations.
+                let same = ms.similar(i, k, opts.min_candidate, Groups::Only(lang), |_| true);
+                let cross =
+                    ps.similar(i, 2 * k, opts.min_candidate, Groups::Except(lang), |_| true);
+                let d = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                if d.is_multiple_of(256) || d == n {
+                    progress(Stage::Candidates, d, n);
+                }
+                same.into_iter()
+                    .chain(cross)
+                    .map(|c| (i.min(c.doc), i.max(c.doc)))
+                    .collect::<Vec<_>>()
+            },
+        )
+        .flatten_iter()
         .collect();
     cands.sort_unstable();
     cands.dedup();
