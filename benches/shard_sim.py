@@ -292,10 +292,12 @@ def main():
     for folder in a.folders:
         if not folder.exists():
             sys.exit(f"{folder} not found")
-        work = a.work / folder.resolve().name
+        # feed-dev/docs -> feed-dev-docs
+        name = "-".join(folder.resolve().parts[-2:])
+        work = a.work / name
         sim = Sim(a.bin, work, a.shards, a.engine, a.lang)
         work.mkdir(parents=True, exist_ok=True)
-        ref = work.parent / f"{folder.resolve().name}.scan.jsonl"
+        ref = a.work / f"{name}.scan.jsonl"
         start = time.time()
         sim.run(["scan", str(folder), "--format", "jsonl", "--clusters", "--quiet", "--output", str(ref)]
                 + sim.lang)
