@@ -171,11 +171,15 @@ class Sim:
         # The bucket join: every pair sharing a term below the cut, its
         # approximate cosine, and those within the margin of the k-th best.
         self.keep(ctx, "sup", f"""
-            WITH dots AS (
+            WITH half AS (
                 SELECT a.ix, a.seq AS i, b.seq AS d, SUM(a.w * a.idf * a.idf * b.w) AS dot
                 FROM p a JOIN p b ON a.ix = b.ix AND a.term = b.term
-                WHERE a.seq <> b.seq AND ((a.ix = 'mono') = (a.lang = b.lang))
+                WHERE a.seq < b.seq AND ((a.ix = 'mono') = (a.lang = b.lang))
                 GROUP BY a.ix, a.seq, b.seq),
+            -- The approximate dot product is symmetric: join each pair once.
+            dots AS (
+                SELECT ix, i, d, dot FROM half
+                UNION ALL SELECT ix, d AS i, i AS d, dot FROM half),
             scored AS (
                 SELECT x.ix, x.i, x.d, ni.norm AS norm_i, nd.norm AS norm_d,
                        x.dot / GREATEST(ni.norm * nd.norm, 1e-9) AS approx
@@ -254,10 +258,9 @@ class Sim:
 
     def copy(self, ctx, sql, path):
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        batches = ctx.sql(sql).collect()
-        if sum(b.num_rows for b in batches) == 0:
-            return self.empty_file(path)
         ctx.sql(f"COPY ({sql}) TO '{path}' STORED AS JSON").collect()
+        if not Path(path).exists():
+            self.empty_file(path)
 
     def empty(self, name):
         for s in range(self.n):

@@ -354,7 +354,9 @@ fn check_index(index: &str) -> Result<(), ShardError> {
 /// The norms of a shard's documents in both indexes, computed exactly as
 /// the in-memory index does, from their terms with document frequencies.
 pub fn norms(rows: Vec<TermDf>, plan: &Plan) -> Result<Vec<NormRow>, ShardError> {
-    let mut bags: BTreeMap<(u64, String), Vec<(u64, u32, u32)>> = BTreeMap::new();
+    // (seq, index) -> [(term, count, df)]
+    type Bags = BTreeMap<(u64, String), Vec<(u64, u32, u32)>>;
+    let mut bags: Bags = BTreeMap::new();
     for r in rows {
         check_index(&r.index)?;
         bags.entry((r.seq, r.index))
