@@ -155,6 +155,7 @@ class Sim:
     def e_evidence(self):
         if self.engine == "local":
             return self.local("evidence")
+        start = time.time()
         plan = json.loads((self.w / "plan.json").read_text())
         ctx = self.ctx()
         if not self.table(ctx, "termdf_files", self.w / "termdf"):
@@ -195,6 +196,7 @@ class Sim:
             SELECT r.ix, r.i, r.d, r.norm_i, r.norm_d, r.approx
             FROM ranked r LEFT JOIN kth k ON r.ix = k.ix AND r.i = k.i
             WHERE k.kth IS NULL OR r.approx >= k.kth - {margin}""")
+        self.times.append(("E: (approximate top k)", time.time() - start))
         for s in range(self.n):
             self.copy(ctx, f"""
                 SELECT s.ix AS "index", s.i, s.d, a.lang AS lang_i, b.lang AS lang_d,

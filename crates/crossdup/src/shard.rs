@@ -359,6 +359,12 @@ pub fn norms(rows: Vec<TermDf>, plan: &Plan) -> Result<Vec<NormRow>, ShardError>
     let mut bags: Bags = BTreeMap::new();
     for r in rows {
         check_index(&r.index)?;
+        if r.count == 0 || r.df == 0 {
+            return err(format!(
+                "document {} term {}: count and df must be at least 1",
+                r.seq, r.term
+            ));
+        }
         bags.entry((r.seq, r.index))
             .or_default()
             .push((to_u64(r.term), r.count, r.df));
@@ -458,6 +464,12 @@ fn exact_score(e: &Evidence, plan: &Plan) -> Result<f32, ShardError> {
     if e.ci.len() != n || e.cd.len() != n || e.df.len() != n {
         return err(format!(
             "pair ({}, {}): terms, ci, cd and df differ in length",
+            e.i, e.d
+        ));
+    }
+    if [&e.ci, &e.cd, &e.df].iter().any(|v| v.contains(&0)) {
+        return err(format!(
+            "pair ({}, {}): counts and df must be at least 1",
             e.i, e.d
         ));
     }
