@@ -47,3 +47,9 @@ bench:
 bench-serve:
     cargo build --release
     python3 benches/serve_bench.py
+
+# A cluster run simulated on this machine: the stages of a scan as processes over 4 shards with
+# Apache DataFusion as the engine, compared with one scan (docs/scaling.md; pip install datafusion).
+shard-sim engine="datafusion":
+    cargo build --release
+    python3 benches/shard_sim.py --engine {{engine}} --shards 4 {{shared}}/seeds {{shared}}/bench/feed-dev/docs {{shared}}/bench/ddtp-dev/docs

@@ -2,6 +2,7 @@
 
 mod printer;
 mod serve;
+mod shard;
 
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
@@ -38,6 +39,9 @@ enum Command {
     Check(CheckArgs),
     /// Serve an index over HTTP/JSON: add, check, get and delete articles.
     Serve(serve::ServeArgs),
+    /// Run a scan as stages over shards, for a cluster's query engine (docs/scaling.md).
+    #[command(subcommand)]
+    Shard(shard::ShardCommand),
 }
 
 #[derive(Subcommand)]
@@ -169,6 +173,7 @@ fn main() -> ExitCode {
         Command::Index(c) => run_index(c),
         Command::Check(a) => run_check(a),
         Command::Serve(a) => serve::run(a),
+        Command::Shard(c) => shard::run(c),
     };
     match r {
         Ok(code) => ExitCode::from(code),

@@ -11,6 +11,7 @@
 pub mod archive;
 pub mod records;
 pub mod scan;
+pub mod shard;
 
 pub use crossdup_index as index;
 pub use crossdup_match as matching;

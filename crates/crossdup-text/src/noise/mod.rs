@@ -107,13 +107,48 @@ impl LineStats {
 
     /// Counts the distinct lines of one document.
     pub fn add_document(&mut self, text: &str) {
-        let mut seen: Vec<u64> = text.lines().filter_map(LineStats::line_key).collect();
-        seen.sort_unstable();
-        seen.dedup();
-        for k in seen {
+        for k in LineStats::document_keys(text) {
             *self.counts.entry(k).or_insert(0) += 1;
         }
         self.docs += 1;
+    }
+
+    /// The distinct keys under which [`LineStats::add_document`] counts the
+    /// lines of `text`, sorted: what a document contributes to the statistics
+    /// when they are gathered by another program (a query engine over shards).
+    ///
+    /// ```
+    /// use crossdup_text::LineStats;
+    /// let keys = LineStats::document_keys("Share this\n\nshare THIS!\nBody text.\n");
+    /// assert_eq!(keys.len(), 2);
+    /// ```
+    pub fn document_keys(text: &str) -> Vec<u64> {
+        let mut seen: Vec<u64> = text.lines().filter_map(LineStats::line_key).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        seen
+    }
+
+    /// Statistics from counts gathered elsewhere: `counts` holds `(key, number
+    /// of documents)` for keys of [`LineStats::document_keys`], `documents` is
+    /// the number of documents counted. Keys left out count as 0, which
+    /// analysis treats like 1, so a caller may keep only the keys it needs.
+    ///
+    /// ```
+    /// use crossdup_text::LineStats;
+    /// let key = LineStats::line_key("Share this").unwrap();
+    /// let stats = LineStats::from_counts([(key, 7)], 100);
+    /// assert_eq!((stats.count("share THIS!"), stats.documents()), (7, 100));
+    /// ```
+    pub fn from_counts(counts: impl IntoIterator<Item = (u64, u32)>, documents: u32) -> LineStats {
+        let mut stats = LineStats {
+            counts: FxHashMap::default(),
+            docs: documents,
+        };
+        for (k, n) in counts {
+            *stats.counts.entry(k).or_insert(0) += n;
+        }
+        stats
     }
 
     /// Merges statistics gathered elsewhere (e.g. in another thread).
