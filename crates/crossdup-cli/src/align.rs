@@ -9,7 +9,6 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 
 use crossdup::matching::bitext::{align_bitext, article_from_lines, Bead, BitextOptions};
-use crossdup::matching::profile;
 use crossdup::text::analyze::{analyze, AnalyzeOptions};
 use crossdup::text::lang::identify;
 use crossdup::text::reader::{decode, SkipReason};
@@ -160,12 +159,11 @@ pub fn run(args: AlignArgs) -> Result<u8> {
             );
         }
     }
-    let (pa, pb) = (profile(&a.art), profile(&b.art));
     let opts = BitextOptions {
         realign: !args.no_realign,
         ..BitextOptions::default()
     };
-    let beads = align_bitext(&pa, a.text(), &pb, b.text(), &opts).beads;
+    let beads = align_bitext(&a.art, &b.art, &opts).beads;
     let sink: Box<dyn Write> = match &args.output {
         Some(p) => Box::new(io::BufWriter::new(
             std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,

@@ -201,6 +201,13 @@ impl Band {
         self.lo[i]..=self.hi[i]
     }
 
+    /// The rows whose columns include `j`.
+    pub fn rows_of(&self, j: usize) -> std::ops::Range<usize> {
+        let first = self.hi.partition_point(|&h| h < j);
+        let end = self.lo.partition_point(|&l| l <= j);
+        first..end.max(first)
+    }
+
     /// The position of cell `(i, j)` in arrays of [`Band::cells`] values, if
     /// it is in the band.
     pub fn cell(&self, i: usize, j: usize) -> Option<usize> {

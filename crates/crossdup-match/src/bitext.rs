@@ -21,13 +21,12 @@
 //!
 //! ```
 //! use crossdup_match::bitext::{align_bitext, article_from_lines, BitextOptions};
-//! use crossdup_match::profile;
 //! use crossdup_text::{Document, Lang};
 //! let en = "The house is green.\nIt has 3 windows.\nPeter lives there.\n";
 //! let it = "La casa è verde.\nHa 3 finestre.\nPeter ci vive.\n";
 //! let a = article_from_lines(Document::new("en", en), Lang::En);
 //! let b = article_from_lines(Document::new("it", it), Lang::It);
-//! let beads = align_bitext(&profile(&a), en, &profile(&b), it, &BitextOptions::default()).beads;
+//! let beads = align_bitext(&a, &b, &BitextOptions::default()).beads;
 //! let pairs: Vec<_> = beads.iter().map(|x| (x.a, x.b)).collect();
 //! assert_eq!(pairs, [((0, 1), (0, 1)), ((1, 2), (1, 2)), ((2, 3), (2, 3))]);
 //! ```
@@ -37,12 +36,12 @@ use serde::Serialize;
 
 use crossdup_text::lines::split_lines;
 use crossdup_text::segment::Span;
-use crossdup_text::tokens::tokenize;
+use crossdup_text::tokens::{tokenize, TokenKind};
 use crossdup_text::util::hash64;
 use crossdup_text::{Article, Document, Lang, Sentence};
 
 use crate::align::{best_path, Band, Step};
-use crate::features::{Kind, Profile};
+use crate::features::{fold, fold_key, stem_key};
 use crate::model1::{self, TrainOptions, TransTable};
 
 /// The bead shapes the aligner considers, `(first, second)` sentence counts.
@@ -205,11 +204,52 @@ impl Vocab {
 /// One text, as the aligner sees it.
 struct Side {
     chars: Vec<f32>,
+    /// Whether each sentence is a structural mark with no content: a blank
+    /// line, or a lone markup tag such as hunalign's paragraph mark `<p>`.
+    marker: Vec<bool>,
     /// Sorted distinct word ids of each sentence.
     words: Vec<Vec<u32>>,
     vocab: Vocab,
     /// Sentences each word occurs in.
     df: Vec<u32>,
+}
+
+/// A blank line or a lone markup tag (`<p>`, `</div>`).
+fn is_marker(s: &str) -> bool {
+    let t = s.trim();
+    t.is_empty()
+        || (t.len() <= 40
+            && t.starts_with('<')
+            && t.ends_with('>')
+            && !t[1..t.len() - 1].contains(['<', '>']))
+}
+
+/// Log-probability of leaving a structural mark unaligned, and the gain of
+/// linking two marks.
+const MARK_SKIP: f32 = -0.7;
+const MARK_LINK: f32 = 2.0;
+
+/// The gain of a bead holding structural marks: marks link only with each
+/// other, one to one, or stay unaligned. `None` for beads without marks,
+/// `Some(None)` for beads that are not allowed.
+fn marker_gain(
+    ma: &[bool],
+    mb: &[bool],
+    i: usize,
+    di: usize,
+    j: usize,
+    dj: usize,
+) -> Option<Option<f32>> {
+    let ka = ma[i..i + di].iter().any(|&x| x);
+    let kb = mb[j..j + dj].iter().any(|&x| x);
+    if !ka && !kb {
+        return None;
+    }
+    Some(match (di, dj) {
+        (1, 0) | (0, 1) => Some(MARK_SKIP),
+        (1, 1) if ka && kb => Some(MARK_LINK),
+        _ => None,
+    })
 }
 
 fn punct_class(c: char) -> Option<&'static str> {
@@ -232,22 +272,41 @@ fn punct_key(class: &str) -> u64 {
 }
 
 impl Side {
-    fn new(p: &Profile, text: &str) -> Side {
+    /// The aligner's view of an article: for each sentence its length in
+    /// characters and its words (content-word stems, numbers, punctuation).
+    fn new(art: &Article) -> Side {
+        let text = art.text();
         let mut vocab = Vocab::default();
-        let mut chars = Vec::with_capacity(p.sents.len());
-        let mut words = Vec::with_capacity(p.sents.len());
-        for s in &p.sents {
-            chars.push(s.chars as f32);
-            let mut w: Vec<u32> = Vec::with_capacity(s.toks.len() + 2);
-            for t in &s.toks {
-                let kind = match t.kind {
-                    Kind::Number => WordKind::Number,
-                    Kind::Name => WordKind::Name,
-                    Kind::Word => WordKind::Word,
-                };
-                w.push(vocab.intern(t.stem, kind, &t.text, t.fold));
+        let mut chars = Vec::with_capacity(art.sentences.len());
+        let mut words = Vec::with_capacity(art.sentences.len());
+        let mut marker = Vec::with_capacity(art.sentences.len());
+        for s in &art.sentences {
+            let body = s.text(text);
+            if is_marker(body) {
+                marker.push(true);
+                chars.push(0.0);
+                words.push(Vec::new());
+                continue;
             }
-            let body = text.get(s.start as usize..s.end as usize).unwrap_or("");
+            marker.push(false);
+            chars.push(body.chars().count() as f32);
+            let mut w: Vec<u32> = Vec::with_capacity(s.tokens.len() + 2);
+            for (k, t) in s.tokens.iter().enumerate() {
+                if t.stop && t.kind == TokenKind::Word {
+                    continue;
+                }
+                let folded = fold(&t.norm);
+                let (key, kind) = match t.kind {
+                    TokenKind::Number => (fold_key(&t.norm), WordKind::Number),
+                    TokenKind::Word if t.capitalized && k > 0 => {
+                        (stem_key(s.lang, &t.stem), WordKind::Name)
+                    }
+                    TokenKind::Word => (stem_key(s.lang, &t.stem), WordKind::Word),
+                };
+                let keep = kind == WordKind::Name || folded.chars().count() >= 5;
+                let fk = fold_key(&folded);
+                w.push(vocab.intern(key, kind, if keep { &folded } else { "" }, fk));
+            }
             let trimmed = body.trim_start();
             // A dash opening a line of dialogue reads like an opening quote.
             if trimmed.starts_with('-') {
@@ -280,6 +339,7 @@ impl Side {
         }
         Side {
             chars,
+            marker,
             words,
             vocab,
             df,
@@ -397,6 +457,8 @@ fn log_priors(p: &[f32; 8]) -> Priors {
 /// Sentences (or runs of sentences, at coarse levels) for the first pass.
 struct Units {
     chars: Vec<f32>,
+    /// Structural marks (at the sentence level only).
+    marker: Vec<bool>,
     /// Sorted anchor ids (in the second text's vocabulary).
     anch: Vec<Vec<u32>>,
 }
@@ -421,7 +483,11 @@ impl Units {
                 anch.push(sorted_union(&[&self.anch[x], &self.anch[y]]));
             }
         }
-        Units { chars, anch }
+        Units {
+            chars,
+            marker: vec![false; n],
+            anch,
+        }
     }
 }
 
@@ -498,6 +564,9 @@ impl FirstPass<'_> {
         };
         let (mut ua, mut ub) = (Vec::new(), Vec::new());
         let gain = |i: usize, di: usize, j: usize, dj: usize| -> Option<f32> {
+            if let Some(g) = marker_gain(&a.marker, &b.marker, i, di, j, dj) {
+                return g;
+            }
             let la: f32 = a.chars[i..i + di].iter().sum();
             let lb: f32 = b.chars[j..j + dj].iter().sum();
             let mut g = self.prior[di][dj] + self.len.logp(la, lb);
@@ -682,6 +751,124 @@ impl Direction {
     }
 }
 
+/// Sum over the words `ws` of one sentence of the lexical gain
+/// `ln(t(w | NULL) + acc[w]) - ln t(w | NULL)`, where `dense` holds the summed
+/// translation probabilities of the other side's sentences.
+fn explained(ws: &[u32], dense: &[f32], d: &Direction) -> f32 {
+    let mut s = 0.0f32;
+    for &w in ws {
+        let w = w as usize;
+        let x = dense[w];
+        if x > 0.0 {
+            s += (d.null[w] + x).ln() - d.ln_null[w];
+        }
+    }
+    s
+}
+
+/// Adds the translation vectors of `from` sentences `range` into `dense`.
+fn scatter(dense: &mut [f32], vecs: &[Vec<(u32, f32)>], range: std::ops::Range<usize>) {
+    for v in &vecs[range] {
+        for &(w, p) in v {
+            dense[w as usize] += p;
+        }
+    }
+}
+
+fn unscatter(dense: &mut [f32], vecs: &[Vec<(u32, f32)>], range: std::ops::Range<usize>) {
+    for v in &vecs[range] {
+        for &(w, _) in v {
+            dense[w as usize] = 0.0;
+        }
+    }
+}
+
+/// The lexical score of every bead that starts in a band cell, both
+/// directions averaged: `out[cell][k]` for the shape `MOVES[k]`. Each group
+/// of sentences is scattered into a dense table once and reused for every
+/// bead it takes part in, so the cost per bead is one look-up per word.
+fn lexical_table(
+    band: &Band,
+    a: &Side,
+    b: &Side,
+    fwd: &Direction,
+    bwd: &Direction,
+) -> Vec<[f32; 8]> {
+    let (n, m) = (a.len(), b.len());
+    let mut out = vec![[0f32; 8]; band.cells()];
+    let words_a: Vec<f32> = a.words.iter().map(|w| w.len() as f32).collect();
+    let words_b: Vec<f32> = b.words.iter().map(|w| w.len() as f32).collect();
+    // Forward: the words of b explained by groups of a's sentences.
+    let mut dense = vec![0f32; b.vocab.len()];
+    let mut per_y: Vec<f32> = Vec::new();
+    for i in 0..n {
+        let cols = band.row(i);
+        let (c0, c1) = (*cols.start(), (*cols.end()).min(m));
+        if c0 >= c1 {
+            continue;
+        }
+        let y_end = (c1 + 3).min(m);
+        for di in 1..=3usize.min(n - i) {
+            scatter(&mut dense, &fwd.vecs, i..i + di);
+            let l: f32 = words_a[i..i + di].iter().sum();
+            let ln_l = (l + 1.0).ln();
+            per_y.clear();
+            per_y
+                .extend((c0..y_end).map(|y| {
+                    fwd.base[y] + explained(&b.words[y], &dense, fwd) - words_b[y] * ln_l
+                }));
+            for j in c0..c1 {
+                let Some(cell) = band.cell(i, j) else {
+                    continue;
+                };
+                let mut acc = 0.0f32;
+                for dj in 1..=3usize.min(m - j) {
+                    acc += per_y[j + dj - 1 - c0];
+                    if let Some(k) = MOVES.iter().position(|&mv| mv == (di, dj)) {
+                        out[cell][k] += 0.5 * acc;
+                    }
+                }
+            }
+            unscatter(&mut dense, &fwd.vecs, i..i + di);
+        }
+    }
+    // Backward: the words of a explained by groups of b's sentences.
+    let mut dense = vec![0f32; a.vocab.len()];
+    let mut per_x: Vec<f32> = Vec::new();
+    for j in 0..m {
+        let rows = band.rows_of(j);
+        let (r0, r1) = (rows.start, rows.end.min(n));
+        if r0 >= r1 {
+            continue;
+        }
+        let x_end = (r1 + 3).min(n);
+        for dj in 1..=3usize.min(m - j) {
+            scatter(&mut dense, &bwd.vecs, j..j + dj);
+            let l: f32 = words_b[j..j + dj].iter().sum();
+            let ln_l = (l + 1.0).ln();
+            per_x.clear();
+            per_x
+                .extend((r0..x_end).map(|x| {
+                    bwd.base[x] + explained(&a.words[x], &dense, bwd) - words_a[x] * ln_l
+                }));
+            for i in r0..r1 {
+                let Some(cell) = band.cell(i, j) else {
+                    continue;
+                };
+                let mut acc = 0.0f32;
+                for di in 1..=3usize.min(n - i) {
+                    acc += per_x[i + di - 1 - r0];
+                    if let Some(k) = MOVES.iter().position(|&mv| mv == (di, dj)) {
+                        out[cell][k] += 0.5 * acc;
+                    }
+                }
+            }
+            unscatter(&mut dense, &bwd.vecs, j..j + dj);
+        }
+    }
+    out
+}
+
 /// The realignment model: length, bead priors and the learned lexicon.
 struct SecondPass<'a> {
     a: &'a Side,
@@ -695,6 +882,9 @@ struct SecondPass<'a> {
 
 impl SecondPass<'_> {
     fn gain(&self, i: usize, di: usize, j: usize, dj: usize, acc: &mut Vec<f32>) -> f32 {
+        if let Some(g) = marker_gain(&self.a.marker, &self.b.marker, i, di, j, dj) {
+            return g.unwrap_or(f32::NEG_INFINITY);
+        }
         let la: f32 = self.a.chars[i..i + di].iter().sum();
         let lb: f32 = self.b.chars[j..j + dj].iter().sum();
         let mut g = self.prior[di][dj] + self.len.logp(la, lb);
@@ -745,18 +935,12 @@ fn estimate_priors(path: &[Step]) -> [f32; 8] {
     out
 }
 
-/// Aligns the sentences of two parallel texts (`pa`, `pb` are their
-/// profiles, `ta`, `tb` their texts). Every sentence ends up in exactly one
-/// bead, in order.
-pub fn align_bitext(
-    pa: &Profile,
-    ta: &str,
-    pb: &Profile,
-    tb: &str,
-    opts: &BitextOptions,
-) -> BitextAlignment {
-    let a = Side::new(pa, ta);
-    let b = Side::new(pb, tb);
+/// Aligns the sentences of two parallel texts, analysed into articles (by
+/// [`crossdup_text::analyze()`] or [`article_from_lines`]). Every sentence
+/// ends up in exactly one bead, in order.
+pub fn align_bitext(aa: &Article, ab: &Article, opts: &BitextOptions) -> BitextAlignment {
+    let a = Side::new(aa);
+    let b = Side::new(ab);
     let (n, m) = (a.len(), b.len());
     if n == 0 || m == 0 {
         let beads = (0..n)
@@ -830,10 +1014,12 @@ pub fn align_bitext(
     };
     let ua = Units {
         chars: a.chars.clone(),
+        marker: a.marker.clone(),
         anch: anch_a,
     };
     let ub = Units {
         chars: b.chars.clone(),
+        marker: b.marker.clone(),
         anch: anch_b,
     };
     let path1 = first.path(&ua, &ub, 0);
@@ -896,8 +1082,13 @@ pub fn align_bitext(
         v.truncate(MAX_WORDS);
         v
     };
-    let train_a: Vec<Vec<u32>> = links.iter().map(|s| gather(&a, s.i, s.di)).collect();
-    let train_b: Vec<Vec<u32>> = links.iter().map(|s| gather(&b, s.j, s.dj)).collect();
+    let (mut train_a, mut train_b): (Vec<Vec<u32>>, Vec<Vec<u32>>) = links
+        .iter()
+        .map(|s| (gather(&a, s.i, s.di), gather(&b, s.j, s.dj)))
+        .filter(|(x, y)| !x.is_empty() && !y.is_empty())
+        .unzip();
+    train_a.shrink_to_fit();
+    train_b.shrink_to_fit();
     let mut trained_a = vec![false; a.vocab.len()];
     let mut trained_b = vec![false; b.vocab.len()];
     for v in &train_a {
@@ -941,9 +1132,19 @@ pub fn align_bitext(
         lambda: opts.lexical_weight,
     };
     let band = Band::around(&points(&path1), n, m, opts.band);
-    let mut acc = Vec::new();
+    let lex = lexical_table(&band, &a, &b, &sp.fwd, &sp.bwd);
     let path2 = best_path(&band, &MOVES, |i, di, j, dj| {
-        Some(sp.gain(i, di, j, dj, &mut acc))
+        if let Some(g) = marker_gain(&a.marker, &b.marker, i, di, j, dj) {
+            return g;
+        }
+        let la: f32 = a.chars[i..i + di].iter().sum();
+        let lb: f32 = b.chars[j..j + dj].iter().sum();
+        let mut g = sp.prior[di][dj] + sp.len.logp(la, lb);
+        if di > 0 && dj > 0 {
+            let k = MOVES.iter().position(|&mv| mv == (di, dj))?;
+            g += sp.lambda * lex[band.cell(i, j)?][k];
+        }
+        Some(g)
     })
     .unwrap_or(path1);
     BitextAlignment {
