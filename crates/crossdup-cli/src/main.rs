@@ -1,5 +1,6 @@
 //! The `crossdup` command-line tool.
 
+mod align;
 mod printer;
 mod serve;
 mod shard;
@@ -30,8 +31,8 @@ enum Command {
     Scan(ScanArgs),
     /// Print an article without its syndication noise.
     Clean(CleanArgs),
-    /// Align two documents sentence by sentence.
-    Align(AlignArgs),
+    /// Align two texts sentence by sentence (a hunalign-compatible aligner).
+    Align(align::AlignArgs),
     /// Manage a persistent index (archive) of documents.
     #[command(subcommand)]
     Index(IndexCommand),
@@ -143,20 +144,6 @@ struct CleanArgs {
     lang: Option<String>,
 }
 
-#[derive(clap::Args)]
-struct AlignArgs {
-    /// First document.
-    a: PathBuf,
-    /// Second document.
-    b: PathBuf,
-    /// Output format: table (side by side) or jsonl (the pair record).
-    #[arg(long, value_enum, default_value = "table")]
-    format: Format,
-    /// Language override for both.
-    #[arg(long)]
-    lang: Option<String>,
-}
-
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
@@ -169,7 +156,7 @@ fn main() -> ExitCode {
     let r = match cli.command {
         Command::Scan(a) => run_scan(a),
         Command::Clean(a) => run_clean(a),
-        Command::Align(a) => run_align(a),
+        Command::Align(a) => align::run(a),
         Command::Index(c) => run_index(c),
         Command::Check(a) => run_check(a),
         Command::Serve(a) => serve::run(a),
@@ -346,100 +333,6 @@ fn run_clean(args: CleanArgs) -> Result<u8> {
     }
     out.flush()?;
     Ok(0)
-}
-
-fn run_align(args: AlignArgs) -> Result<u8> {
-    use crossdup::matching::{compare, profile, VerdictParams};
-    let lang = parse_lang(&args.lang)?;
-    let opts = AnalyzeOptions {
-        lang,
-        fallback: Some(Lang::En),
-    };
-    let a = analyze(load_one(&args.a)?, &opts, None)?;
-    let b = analyze(load_one(&args.b)?, &opts, None)?;
-    let (pa, pb) = (profile(&a), profile(&b));
-    // Show whatever aligns: no thresholds, no pre-filter.
-    let vp = VerdictParams {
-        min_coverage: 0.0,
-        min_score: 0.0,
-        min_coverage_cross: 0.0,
-        min_score_cross: 0.0,
-        rewrite_identity_min: 0.0,
-        prefilter_spots: 0.0,
-        prefilter_stems: 0.0,
-        prefilter_pivots: 0.0,
-        ..VerdictParams::default()
-    };
-    let m = compare(&pa, &pb, &vp);
-    let mut out = io::BufWriter::new(io::stdout().lock());
-    match (m, args.format) {
-        (None, _) => {
-            writeln!(out, "no alignment found between {} and {}", pa.id, pb.id)?;
-        }
-        (Some(m), Format::Table) => {
-            writeln!(
-                out,
-                "{} ({}) <-> {} ({}): {} score {:.3}, coverage {:.3} / {:.3}",
-                pa.id,
-                pa.lang,
-                pb.id,
-                pb.lang,
-                m.relation.as_str(),
-                m.score,
-                m.coverage_a,
-                m.coverage_b
-            )?;
-            let width = terminal_width().saturating_sub(9) / 2;
-            for l in &m.links {
-                let ta =
-                    &a.text()[pa.sents[l.a.0].start as usize..pa.sents[l.a.1 - 1].end as usize];
-                let tb =
-                    &b.text()[pb.sents[l.b.0].start as usize..pb.sents[l.b.1 - 1].end as usize];
-                let (wa, wb) = (wrap(ta, width), wrap(tb, width));
-                for k in 0..wa.len().max(wb.len()) {
-                    let left = wa.get(k).map(String::as_str).unwrap_or("");
-                    let right = wb.get(k).map(String::as_str).unwrap_or("");
-                    let sc = if k == 0 {
-                        format!("{:.2}", l.score)
-                    } else {
-                        String::new()
-                    };
-                    writeln!(out, "{left:<width$} {sc:^5} {right}")?;
-                }
-                writeln!(out)?;
-            }
-        }
-        (Some(m), _) => {
-            let rec = crossdup::PairRecord::new(&pa, &pb, &m);
-            serde_json::to_writer(&mut out, &rec)?;
-            writeln!(out)?;
-        }
-    }
-    out.flush()?;
-    Ok(0)
-}
-
-fn terminal_width() -> usize {
-    std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(160)
-}
-
-fn wrap(s: &str, width: usize) -> Vec<String> {
-    let mut lines = vec![String::new()];
-    for w in s.split_whitespace() {
-        let cur = lines.last_mut().expect("never empty");
-        if !cur.is_empty() && cur.chars().count() + 1 + w.chars().count() > width {
-            lines.push(w.to_string());
-        } else {
-            if !cur.is_empty() {
-                cur.push(' ');
-            }
-            cur.push_str(w);
-        }
-    }
-    lines
 }
 
 fn run_index(cmd: IndexCommand) -> Result<u8> {

@@ -72,28 +72,271 @@ fn link_score(ov: Overlap, na: usize, nb: usize, ca: u32, cb: u32, ratio: f32) -
     (dice * (0.75 + 0.25 * lp) * (0.6 + 0.4 * conf), exact)
 }
 
-struct Band {
+/// The cells of a dynamic-programming lattice that may be visited: for each
+/// row `i` in `0..=n` (sentences of the first sequence consumed), the columns
+/// `lo[i]..=hi[i]` (sentences of the second consumed). Both bounds never
+/// decrease from one row to the next, and the band holds `(0, 0)` and
+/// `(n, m)`, so a path from corner to corner exists.
+///
+/// A band around the diagonal, or around the path of an earlier, coarser
+/// alignment, keeps time and memory linear in the length of the inputs.
+///
+/// ```
+/// use crossdup_match::align::Band;
+/// let b = Band::around(&[(0, 0), (1, 1), (2, 3), (4, 4)], 4, 4, 1);
+/// assert!(b.contains(2, 3) && b.contains(0, 0) && b.contains(4, 4));
+/// assert!(!b.contains(0, 4));
+/// ```
+#[derive(Clone, Debug)]
+pub struct Band {
+    n: usize,
+    m: usize,
     lo: Vec<usize>,
     hi: Vec<usize>,
+    /// Offset of each row's first cell in the flat cell arrays.
+    off: Vec<usize>,
+}
+
+impl Band {
+    fn from_bounds(n: usize, m: usize, mut lo: Vec<usize>, mut hi: Vec<usize>) -> Band {
+        // Monotone bounds, the corners inside, and rows that overlap or touch
+        // (so that every row can be reached from the one before).
+        for i in (0..n).rev() {
+            lo[i] = lo[i].min(lo[i + 1]);
+        }
+        for i in 1..=n {
+            hi[i] = hi[i].max(hi[i - 1]);
+        }
+        lo[0] = 0;
+        hi[n] = m;
+        for i in 0..=n {
+            hi[i] = hi[i].min(m);
+            lo[i] = lo[i].min(hi[i]);
+        }
+        for i in 1..=n {
+            // A step (1, dj) needs some j in row i - 1 at most lo[i].
+            lo[i] = lo[i].max(lo[i - 1]);
+            if lo[i] > hi[i - 1] {
+                lo[i] = hi[i - 1];
+            }
+        }
+        let mut off = Vec::with_capacity(n + 2);
+        let mut acc = 0usize;
+        for i in 0..=n {
+            off.push(acc);
+            acc += hi[i] - lo[i] + 1;
+        }
+        off.push(acc);
+        Band { n, m, lo, hi, off }
+    }
+
+    /// Every cell of an `n` x `m` lattice.
+    pub fn full(n: usize, m: usize) -> Band {
+        Band::from_bounds(n, m, vec![0; n + 1], vec![m; n + 1])
+    }
+
+    /// The cells within `w` columns of the straight line from `(0, 0)` to `(n, m)`.
+    pub fn diagonal(n: usize, m: usize, w: usize) -> Band {
+        let (mut lo, mut hi) = (Vec::with_capacity(n + 1), Vec::with_capacity(n + 1));
+        for i in 0..=n {
+            let c = (i * m) / n.max(1);
+            lo.push(c.saturating_sub(w));
+            hi.push((c + w).min(m));
+        }
+        Band::from_bounds(n, m, lo, hi)
+    }
+
+    /// The cells within `w` rows and columns of a monotone path through the
+    /// lattice points `path` (from `(0, 0)` to `(n, m)`; points outside the
+    /// lattice are clamped).
+    pub fn around(path: &[(usize, usize)], n: usize, m: usize, w: usize) -> Band {
+        let pts: Vec<(usize, usize)> = path.iter().map(|&(i, j)| (i.min(n), j.min(m))).collect();
+        let (mut lo, mut hi) = (vec![m; n + 1], vec![0; n + 1]);
+        for &(pi, pj) in &pts {
+            let (r0, r1) = (pi.saturating_sub(w), (pi + w).min(n));
+            let (c0, c1) = (pj.saturating_sub(w), (pj + w).min(m));
+            for i in r0..=r1 {
+                lo[i] = lo[i].min(c0);
+                hi[i] = hi[i].max(c1);
+            }
+        }
+        // Rows no point reached (a path with long jumps): borrow the neighbours'.
+        for i in 1..=n {
+            if lo[i] > hi[i] {
+                lo[i] = lo[i - 1];
+                hi[i] = hi[i - 1];
+            }
+        }
+        for i in (0..n).rev() {
+            if lo[i] > hi[i] {
+                lo[i] = lo[i + 1];
+                hi[i] = hi[i + 1];
+            }
+        }
+        Band::from_bounds(n, m, lo, hi)
+    }
+
+    /// Rows of the lattice minus one: the length of the first sequence.
+    pub fn rows(&self) -> usize {
+        self.n
+    }
+
+    /// The length of the second sequence.
+    pub fn cols(&self) -> usize {
+        self.m
+    }
+
+    /// Number of cells in the band.
+    pub fn cells(&self) -> usize {
+        self.off[self.n + 1]
+    }
+
+    /// Whether the lattice point `(i, j)` is in the band.
+    pub fn contains(&self, i: usize, j: usize) -> bool {
+        self.index(i, j).is_some()
+    }
+
+    /// The columns of row `i`.
+    pub fn row(&self, i: usize) -> std::ops::RangeInclusive<usize> {
+        self.lo[i]..=self.hi[i]
+    }
+
+    /// The rows whose columns include `j`.
+    pub fn rows_of(&self, j: usize) -> std::ops::Range<usize> {
+        let first = self.hi.partition_point(|&h| h < j);
+        let end = self.lo.partition_point(|&l| l <= j);
+        first..end.max(first)
+    }
+
+    /// The position of cell `(i, j)` in arrays of [`Band::cells`] values, if
+    /// it is in the band.
+    pub fn cell(&self, i: usize, j: usize) -> Option<usize> {
+        self.index(i, j)
+    }
+
+    fn index(&self, i: usize, j: usize) -> Option<usize> {
+        if i > self.n || j < self.lo[i] || j > self.hi[i] {
+            None
+        } else {
+            Some(self.off[i] + j - self.lo[i])
+        }
+    }
+}
+
+/// One step of a best path: `di` items of the first sequence from `i` with
+/// `dj` items of the second from `j`, and the gain the step earned.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Step {
+    /// First item of the first sequence.
+    pub i: usize,
+    /// Items taken from the first sequence.
+    pub di: usize,
+    /// First item of the second sequence.
+    pub j: usize,
+    /// Items taken from the second sequence.
+    pub dj: usize,
+    /// The step's gain.
+    pub gain: f32,
+}
+
+/// The path from `(0, 0)` to `(n, m)` inside `band` whose steps, each one of
+/// `moves` (`(di, dj)`, tried in order, ties going to the earlier), have the
+/// largest total gain. `gain(i, di, j, dj)` scores a step starting at
+/// `(i, j)`, or returns `None` when it is not allowed. Memory is one `f32`
+/// and one byte per band cell; `None` when no path exists.
+///
+/// ```
+/// use crossdup_match::align::{best_path, Band};
+/// // Match equal numbers; skipping costs 1.
+/// let (x, y) = ([1, 2, 3], [1, 3]);
+/// let path = best_path(&Band::full(3, 2), &[(1, 1), (1, 0), (0, 1)], |i, di, j, dj| {
+///     Some(if di == 1 && dj == 1 { if x[i] == y[j] { 1.0 } else { -5.0 } } else { -1.0 })
+/// })
+/// .unwrap();
+/// let pairs: Vec<(usize, usize, usize, usize)> = path.iter().map(|s| (s.i, s.di, s.j, s.dj)).collect();
+/// assert_eq!(pairs, [(0, 1, 0, 1), (1, 1, 1, 0), (2, 1, 1, 1)]);
+/// ```
+pub fn best_path(
+    band: &Band,
+    moves: &[(usize, usize)],
+    mut gain: impl FnMut(usize, usize, usize, usize) -> Option<f32>,
+) -> Option<Vec<Step>> {
+    const NEG: f32 = f32::NEG_INFINITY;
+    const NONE: u8 = u8::MAX;
+    let (n, m) = (band.n, band.m);
+    let cells = band.cells();
+    let mut dp = vec![NEG; cells];
+    let mut back = vec![NONE; cells];
+    dp[band.index(0, 0)?] = 0.0;
+    for i in 0..=n {
+        for j in band.row(i) {
+            if i == 0 && j == 0 {
+                continue;
+            }
+            let k = band.off[i] + j - band.lo[i];
+            let mut best = NEG;
+            let mut arg = NONE;
+            for (mi, &(di, dj)) in moves.iter().enumerate() {
+                if di > i || dj > j {
+                    continue;
+                }
+                let (pi, pj) = (i - di, j - dj);
+                let Some(pk) = band.index(pi, pj) else {
+                    continue;
+                };
+                let prev = dp[pk];
+                if prev == NEG {
+                    continue;
+                }
+                let Some(g) = gain(pi, di, pj, dj) else {
+                    continue;
+                };
+                if prev + g > best {
+                    best = prev + g;
+                    arg = mi as u8;
+                }
+            }
+            dp[k] = best;
+            back[k] = arg;
+        }
+    }
+    let end = band.index(n, m)?;
+    if dp[end] == NEG {
+        return None;
+    }
+    let mut steps = Vec::new();
+    let (mut i, mut j) = (n, m);
+    while i > 0 || j > 0 {
+        let k = band.index(i, j)?;
+        let mv = back[k];
+        if mv == NONE {
+            return None;
+        }
+        let (di, dj) = moves[mv as usize];
+        let (pi, pj) = (i - di, j - dj);
+        let g = dp[k] - dp[band.index(pi, pj)?];
+        steps.push(Step {
+            i: pi,
+            di,
+            j: pj,
+            dj,
+            gain: g,
+        });
+        i = pi;
+        j = pj;
+    }
+    steps.reverse();
+    Some(steps)
 }
 
 fn band(n: usize, m: usize, full_cells: usize) -> Band {
     if n * m <= full_cells {
-        return Band {
-            lo: vec![0; n + 1],
-            hi: vec![m; n + 1],
-        };
+        return Band::full(n, m);
     }
     // Wide enough for shifts between the documents, but never more than about
     // 400,000 cells in all, so that one pair of long documents stays cheap.
     let w = (40 + n.abs_diff(m) / 2 + n.max(m) / 20).min((200_000 / (n + 1)).max(40));
-    let (mut lo, mut hi) = (Vec::with_capacity(n + 1), Vec::with_capacity(n + 1));
-    for i in 0..=n {
-        let c = (i * m) / n.max(1);
-        lo.push(c.saturating_sub(w));
-        hi.push((c + w).min(m));
-    }
-    Band { lo, hi }
+    Band::diagonal(n, m, w)
 }
 
 /// Aligns the sentences of `a` and `b`.
@@ -216,95 +459,38 @@ fn align_refs(
         let cb: u32 = b[j..j + dj].iter().map(|s| s.chars).sum();
         Some(link_score(o, na, nb, ca, cb, p.length_ratio))
     };
-    // DP over (i, j) = sentences consumed; dense rows restricted to the band.
-    const NEG: f32 = f32::NEG_INFINITY;
-    let idx = |i: usize, j: usize| -> Option<usize> {
-        let (lo, hi) = (bd.lo[i], bd.hi[i]);
-        if j < lo || j > hi {
-            None
-        } else {
-            Some(j - lo)
-        }
-    };
-    let mut dp: Vec<Vec<f32>> = (0..=n).map(|i| vec![NEG; width(i)]).collect();
-    let mut back: Vec<Vec<(u8, u8, f32, f32)>> =
-        (0..=n).map(|i| vec![(0, 0, 0.0, 0.0); width(i)]).collect();
-    if let Some(k) = idx(0, 0) {
-        dp[0][k] = 0.0;
-    }
     let moves: [(usize, usize); 6] = [(1, 1), (1, 0), (0, 1), (1, 2), (2, 1), (2, 2)];
-    for i in 0..=n {
-        for j in bd.lo[i]..=bd.hi[i] {
-            let Some(k) = idx(i, j) else { continue };
-            if i == 0 && j == 0 {
-                continue;
-            }
-            let mut best = NEG;
-            let mut arg = (0u8, 0u8, 0.0f32, 0.0f32);
-            for &(di, dj) in &moves {
-                if di > i || dj > j {
-                    continue;
-                }
-                let (pi, pj) = (i - di, j - dj);
-                if (di == 2 && ia[pi] + 1 != ia[pi + 1]) || (dj == 2 && ib[pj] + 1 != ib[pj + 1]) {
-                    continue;
-                }
-                let Some(pk) = idx(pi, pj) else { continue };
-                let prev = dp[pi][pk];
-                if prev == NEG {
-                    continue;
-                }
-                let (gain, s, e) = if di == 0 || dj == 0 {
-                    (0.0, 0.0, 0.0)
-                } else {
-                    match score(pi, di, pj, dj) {
-                        Some((s, e)) => {
-                            // Merges must earn their place over single links.
-                            let pen = if di + dj > 2 {
-                                0.05 * (di + dj - 2) as f32
-                            } else {
-                                0.0
-                            };
-                            (s - p.threshold - pen, s, e)
-                        }
-                        None => continue,
-                    }
-                };
-                if prev + gain > best {
-                    best = prev + gain;
-                    arg = (di as u8, dj as u8, s, e);
-                }
-            }
-            dp[i][k] = best;
-            back[i][k] = arg;
+    let gain = |pi: usize, di: usize, pj: usize, dj: usize| -> Option<f32> {
+        if (di == 2 && ia[pi] + 1 != ia[pi + 1]) || (dj == 2 && ib[pj] + 1 != ib[pj + 1]) {
+            return None;
         }
-    }
-    // Trace back from (n, m).
-    let mut links = Vec::new();
-    let (mut i, mut j) = (n, m);
-    if idx(n, m).is_none() {
-        return links;
-    }
-    while i > 0 || j > 0 {
-        let Some(k) = idx(i, j) else { break };
-        let (di, dj, s, e) = back[i][k];
-        if di == 0 && dj == 0 {
-            break;
+        if di == 0 || dj == 0 {
+            return Some(0.0);
         }
-        let (pi, pj) = (i - di as usize, j - dj as usize);
-        if di > 0 && dj > 0 && s > p.threshold {
-            links.push(Link {
-                a: (pi, i),
-                b: (pj, j),
+        let (s, _) = score(pi, di, pj, dj)?;
+        // Merges must earn their place over single links.
+        let pen = if di + dj > 2 {
+            0.05 * (di + dj - 2) as f32
+        } else {
+            0.0
+        };
+        Some(s - p.threshold - pen)
+    };
+    let Some(path) = best_path(&bd, &moves, gain) else {
+        return Vec::new();
+    };
+    path.into_iter()
+        .filter(|st| st.di > 0 && st.dj > 0)
+        .filter_map(|st| {
+            let (s, e) = score(st.i, st.di, st.j, st.dj)?;
+            (s > p.threshold).then_some(Link {
+                a: (st.i, st.i + st.di),
+                b: (st.j, st.j + st.dj),
                 score: s,
                 exact: e,
-            });
-        }
-        i = pi;
-        j = pj;
-    }
-    links.reverse();
-    links
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -4,8 +4,10 @@
 #![warn(missing_docs)]
 
 pub mod align;
+pub mod bitext;
 pub mod features;
 pub mod lexicon;
+pub mod model1;
 pub mod resources;
 pub mod similarity;
 pub mod verdict;
