@@ -422,13 +422,25 @@ fn align_refs(
     let bd = band(n, m, p.full_cells);
     // Overlaps of single sentence pairs inside the band.
     let width = |i: usize| bd.hi[i.min(n)] - bd.lo[i.min(n)] + 1;
+    // Sentence pairs whose key screens share nothing are skipped (the
+    // similarity promises a zero overlap for them): most cells of the band.
+    let screen_b: Vec<(u64, bool)> = b
+        .iter()
+        .map(|s| (sim.screen(s), s.toks.len() > 3))
+        .collect();
     let mut ov: Vec<Vec<Overlap>> = Vec::with_capacity(n);
     for (i, sa) in a.iter().enumerate() {
         let (lo, hi) = (bd.lo[i], bd.hi[i].min(m - 1));
         let mut row = Vec::with_capacity(width(i));
+        let (sig, long) = (sim.screen(sa), sa.toks.len() > 3);
         if lo < m {
-            for sb in &b[lo..=hi.max(lo)] {
-                row.push(sim.overlap(sa, sb));
+            let hi = hi.max(lo);
+            for (sb, &(sig_b, long_b)) in b[lo..=hi].iter().zip(&screen_b[lo..=hi]) {
+                if long && long_b && sig & sig_b == 0 {
+                    row.push(Overlap::default());
+                } else {
+                    row.push(sim.overlap(sa, sb));
+                }
             }
         }
         ov.push(row);
@@ -452,6 +464,10 @@ fn align_refs(
         }
         let na: usize = a[i..i + di].iter().map(|s| s.toks.len()).sum();
         let nb: usize = b[j..j + dj].iter().map(|s| s.toks.len()).sum();
+        if o.a == 0.0 && o.b == 0.0 {
+            // Nothing matched: the link scores zero, whatever the lengths.
+            return Some((0.0, 0.0));
+        }
         o.a = o.a.min(na as f32);
         o.b = o.b.min(nb as f32);
         o.a_exact = o.a_exact.min(o.a);

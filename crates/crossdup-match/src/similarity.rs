@@ -19,6 +19,20 @@ pub struct Overlap {
 pub trait SentenceSimilarity: Sync {
     /// The overlap of `a` (from the first document) and `b` (from the second).
     fn overlap(&self, a: &Sent, b: &Sent) -> Overlap;
+
+    /// A 64-bit screen of a sentence's exact keys, with this promise: when
+    /// both sentences have more than three tokens and their screens share no
+    /// bit, [`SentenceSimilarity::overlap`] is zero. The default screen
+    /// (all bits) promises nothing.
+    fn screen(&self, _s: &Sent) -> u64 {
+        u64::MAX
+    }
+}
+
+/// A one-bit-per-key Bloom signature of hashed keys.
+fn bloom<'a>(keys: impl IntoIterator<Item = &'a u64>) -> u64 {
+    keys.into_iter()
+        .fold(0u64, |acc, &k| acc | 1u64 << ((k ^ (k >> 29)) & 63))
 }
 
 fn has<T: Ord>(sorted: &[T], x: &T) -> bool {
@@ -70,6 +84,12 @@ impl Monolingual {
 }
 
 impl SentenceSimilarity for Monolingual {
+    // No shared stem means a containment of zero, below the first test of
+    // `overlap` for sentences of more than three tokens.
+    fn screen(&self, s: &Sent) -> u64 {
+        bloom(&s.stems)
+    }
+
     fn overlap(&self, a: &Sent, b: &Sent) -> Overlap {
         // Too little shared wording to be a link, whatever the synonyms say.
         if a.toks.len().min(b.toks.len()) > 3 && containment(&a.stems, &b.stems) < 0.15 {
@@ -173,6 +193,11 @@ fn cognate(a: &Tok, b: &Sent) -> bool {
 }
 
 impl SentenceSimilarity for Bilingual {
+    // No shared pivot or surface form means both containments are zero.
+    fn screen(&self, s: &Sent) -> u64 {
+        bloom(s.pivots.iter().chain(s.folds.iter()))
+    }
+
     fn overlap(&self, a: &Sent, b: &Sent) -> Overlap {
         // Sentences with no exact evidence at all are not worth the fuzzy pass,
         // unless they are very short (a title, a name).
