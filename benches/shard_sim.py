@@ -293,6 +293,12 @@ def main():
     a = ap.parse_args()
     if not a.bin.exists():
         sys.exit(f"{a.bin} not found: cargo build --release first")
+    if a.engine == "datafusion":
+        try:
+            import datafusion  # noqa: F401
+            import pyarrow  # noqa: F401
+        except ImportError:
+            sys.exit("the datafusion engine needs `pip install datafusion pyarrow` (or use --engine local)")
     ok = True
     for folder in a.folders:
         if not folder.exists():

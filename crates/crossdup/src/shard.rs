@@ -953,6 +953,60 @@ mod tests {
         assert!(Plan::new(100, &o).idf(51).is_none());
     }
 
+    fn translation(a: &str, b: &str, la: &str, lb: &str, score: f32) -> PairRecord {
+        PairRecord {
+            kind: "pair",
+            a: a.into(),
+            b: b.into(),
+            relation: "translation",
+            score,
+            lang_a: la.into(),
+            lang_b: lb.into(),
+            coverage_a: 0.9,
+            coverage_b: 0.9,
+            partial: false,
+            identity: None,
+            cluster: None,
+            alignment: Vec::new(),
+        }
+    }
+
+    fn meta(seq: u64, id: &str, lang: &str) -> MetaRow {
+        MetaRow {
+            seq,
+            id: id.into(),
+            lang: Some(lang.into()),
+            published: None,
+            body_chars: Some(100),
+            record: Some(format!("{{\"id\":\"{id}\"}}")),
+            error: None,
+        }
+    }
+
+    #[test]
+    fn bridge_lists_two_translations_of_one_document() {
+        let meta = [
+            meta(0, "en", "en"),
+            meta(1, "fr", "fr"),
+            meta(2, "it", "it"),
+        ];
+        let pairs = vec![
+            translation("en", "fr", "en", "fr", 0.8),
+            translation("en", "it", "en", "it", 0.7),
+        ];
+        let (kept, todo) = bridge(pairs.clone(), &meta);
+        assert_eq!(kept, pairs);
+        assert_eq!(todo, vec![PairTask::new(2, 1)]);
+        // Once checked, the pair is not listed again.
+        let mut all = pairs;
+        all.push(translation("fr", "it", "fr", "it", 0.6));
+        assert!(bridge(all.clone(), &meta).1.is_empty());
+        let done = finish(all, Vec::new(), meta.to_vec()).unwrap();
+        assert_eq!(done.clusters.len(), 1);
+        assert_eq!(done.docs.len(), 3);
+        assert!(done.pairs.iter().all(|p| p.cluster == Some(1)));
+    }
+
     #[test]
     fn candidates_reject_drifting_approximations() {
         let plan = Plan::new(100, &ScanOptions::default());
