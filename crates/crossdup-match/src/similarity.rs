@@ -25,15 +25,19 @@ fn has<T: Ord>(sorted: &[T], x: &T) -> bool {
     sorted.binary_search(x).is_ok()
 }
 
-fn fuzzy_name(a: &Tok, b: &Sent) -> bool {
-    if a.text.chars().count() < 5 {
+/// Whether token `a` of sentence `x` is a spelling variant of a name in `b`.
+fn fuzzy_name(x: &Sent, a: &Tok, b: &Sent) -> bool {
+    if a.text_chars < 5 {
         return false;
     }
+    let at = x.text_of(a);
+    let first = at.chars().next();
     b.toks.iter().any(|t| {
-        t.text.len() >= 4
+        let tt = b.text_of(t);
+        tt.len() >= 4
             && (t.kind == Kind::Name || a.kind == Kind::Name)
-            && t.text.chars().next() == a.text.chars().next()
-            && strsim::jaro_winkler(&a.text, &t.text) >= 0.9
+            && tt.chars().next() == first
+            && strsim::jaro_winkler(at, tt) >= 0.9
     })
 }
 
@@ -60,7 +64,7 @@ impl Monolingual {
                 m += 1.0;
                 exact += 1.0;
             } else if t.syn.iter().any(|c| has(&y.syns, c))
-                || (t.kind == Kind::Name && fuzzy_name(t, y))
+                || (t.kind == Kind::Name && fuzzy_name(x, t, y))
             {
                 m += self.synonym_weight;
             }
@@ -124,7 +128,7 @@ impl Bilingual {
             }
             if has(&y.folds, &t.fold) || t.pivot.iter().any(|p| has(&y.pivots, p)) {
                 m += 1.0;
-            } else if t.text.chars().count() >= 5 && cognate(t, y) {
+            } else if t.text_chars >= 5 && cognate(x, t, y) {
                 m += self.cognate_weight;
             }
         }
@@ -132,14 +136,18 @@ impl Bilingual {
     }
 }
 
-fn cognate(a: &Tok, b: &Sent) -> bool {
-    let n = a.text.chars().count();
+/// Whether token `a` of sentence `x` looks like a cognate of a word of `b`.
+fn cognate(x: &Sent, a: &Tok, b: &Sent) -> bool {
+    let n = a.text_chars;
+    let at = x.text_of(a);
+    let first = at.chars().next();
     b.toks.iter().take(200).any(|t| {
-        let m = t.text.chars().count();
-        m >= 5
-            && n.abs_diff(m) <= 3
-            && a.text.chars().next() == t.text.chars().next()
-            && strsim::normalized_levenshtein(&a.text, &t.text) >= 0.72
+        let m = t.text_chars;
+        if m < 5 || n.abs_diff(m) > 3 {
+            return false;
+        }
+        let tt = b.text_of(t);
+        tt.chars().next() == first && strsim::normalized_levenshtein(at, tt) >= 0.72
     })
 }
 
