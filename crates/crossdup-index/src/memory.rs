@@ -127,13 +127,22 @@ impl MemIndex {
     /// present in more than `max_df_share` of the documents (and at least
     /// 50) are ignored.
     pub fn freeze(&mut self, max_df_share: f32) {
+        self.freeze_capped(max_df_share, usize::MAX);
+    }
+
+    /// As [`MemIndex::freeze`], also ignoring terms present in more than
+    /// `max_df` documents (but never fewer than 50): in a large collection a
+    /// term that thousands of documents share says little about which are
+    /// copies, and its postings would make every query read a share of the
+    /// whole collection.
+    pub fn freeze_capped(&mut self, max_df_share: f32, max_df: usize) {
         if self.bag_start.is_empty() {
             self.bag_start.push(0);
         }
         let n_docs = self.groups.len();
         let n_terms = self.ids.len().max(self.lookup.len());
         let n = n_docs.max(1) as f32;
-        let cap = ((n * max_df_share) as usize).max(50);
+        let cap = ((n * max_df_share) as usize).min(max_df).max(50);
         let mut df = vec![0u32; n_terms];
         for &t in &self.bag_terms {
             df[t as usize] += 1;

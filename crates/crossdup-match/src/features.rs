@@ -18,7 +18,30 @@ pub enum Kind {
     Number,
 }
 
-/// One content token (stop words are left out).
+/// English pivots of a token: its own stem's key (English tokens) or the
+/// keys of its lexicon translations, shared with the lexicon (no copy per
+/// token). Reads as a slice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pivots {
+    /// One key of the token's own (an English stem).
+    Own(u64),
+    /// The lexicon's keys for the token's stem (possibly none).
+    Lexicon(&'static [u64]),
+}
+
+impl std::ops::Deref for Pivots {
+    type Target = [u64];
+    fn deref(&self) -> &[u64] {
+        match self {
+            Pivots::Own(k) => std::slice::from_ref(k),
+            Pivots::Lexicon(s) => s,
+        }
+    }
+}
+
+/// One content token (stop words are left out). No heap data of its own:
+/// pivots and synonym classes point into the shipped data, the folded text
+/// into its sentence's [`Sent::texts`].
 #[derive(Clone, Debug)]
 pub struct Tok {
     /// Hash of the stem in the token's own language.
@@ -26,13 +49,18 @@ pub struct Tok {
     /// Hash of the accent-free lower-case surface form (language-independent).
     pub fold: u64,
     /// Hashes of English stems this token may translate to (for English, its stem).
-    pub pivot: Box<[u64]>,
+    pub pivot: Pivots,
     /// Synonym classes of the stem (same language only).
-    pub syn: Box<[u32]>,
+    pub syn: &'static [u32],
     /// Word, name or number.
     pub kind: Kind,
-    /// The folded surface form, kept for names and long words (fuzzy matching).
-    pub text: Box<str>,
+    /// Where the folded surface form starts in [`Sent::texts`] (kept for
+    /// names and long words, for fuzzy matching; empty otherwise).
+    pub text_start: u32,
+    /// Its length in bytes.
+    pub text_len: u32,
+    /// Its length in characters.
+    pub text_chars: u32,
 }
 
 /// One body sentence.
@@ -50,15 +78,26 @@ pub struct Sent {
     /// 1-based line.
     pub line: u32,
     /// Content tokens.
-    pub toks: Vec<Tok>,
+    pub toks: Box<[Tok]>,
     /// Sorted stem hashes.
-    pub stems: Vec<u64>,
+    pub stems: Box<[u64]>,
     /// Sorted pivot hashes.
-    pub pivots: Vec<u64>,
+    pub pivots: Box<[u64]>,
     /// Sorted fold hashes.
-    pub folds: Vec<u64>,
+    pub folds: Box<[u64]>,
     /// Sorted synonym class ids.
-    pub syns: Vec<u32>,
+    pub syns: Box<[u32]>,
+    /// The folded forms the tokens keep, one after another.
+    pub texts: Box<str>,
+}
+
+impl Sent {
+    /// The folded surface form a token of this sentence keeps (empty for
+    /// short words).
+    pub fn text_of(&self, t: &Tok) -> &str {
+        let s = t.text_start as usize;
+        self.texts.get(s..s + t.text_len as usize).unwrap_or("")
+    }
 }
 
 /// The matching profile of an article.
@@ -114,16 +153,33 @@ pub fn fold_key(folded: &str) -> u64 {
     hash64(folded.as_bytes()) ^ 0x5bd1_e995
 }
 
+/// FNV-1a, fed piece by piece (equal to [`hash64`] of the concatenation).
+struct Fnv(u64);
+
+impl Fnv {
+    fn new() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+    fn feed(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= b as u64;
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
 /// Builds the profile of an analysed article.
 pub fn profile(art: &Article) -> Profile {
     let mut sents = Vec::with_capacity(art.sentences.len());
     let mut body_chars = 0u64;
-    let mut exact = String::new();
+    let mut exact = Fnv::new();
     let mut content_tokens = 0u32;
     let mut spots = Vec::new();
     // The shared lexicon and thesaurus caches are locked once per language
     // met in the article, not once per sentence.
     let mut data: Option<(Lang, Option<&'static Lexicon>, &'static Thesaurus)> = None;
+    let mut folded = String::new();
+    let mut texts = String::new();
     for s in &art.sentences {
         spot_signatures(s, &mut spots);
         let lang = s.lang;
@@ -136,33 +192,35 @@ pub fn profile(art: &Article) -> Profile {
                 (lex, th)
             }
         };
-        let mut toks = Vec::new();
+        let mut toks = Vec::with_capacity(s.tokens.len());
+        texts.clear();
         for (i, t) in s.tokens.iter().enumerate() {
-            exact.push_str(&t.norm);
-            exact.push(' ');
+            exact.feed(t.norm.as_bytes());
+            exact.feed(b" ");
             if t.stop && t.kind == TokenKind::Word {
                 continue;
             }
-            let folded = fold(&t.norm);
+            fold_into(&t.norm, &mut folded);
             let kind = match t.kind {
                 TokenKind::Number => Kind::Number,
                 TokenKind::Word if t.capitalized && i > 0 => Kind::Name,
                 TokenKind::Word => Kind::Word,
             };
-            let pivot: Box<[u64]> = match lex {
-                None => Box::new([pivot_key(&t.stem)]),
-                Some(lex) => lex
-                    .translate(&t.stem)
-                    .iter()
-                    .map(|(e, _)| pivot_key(e))
-                    .collect(),
+            let pivot = match lex {
+                None => Pivots::Own(pivot_key(&t.stem)),
+                Some(lex) => Pivots::Lexicon(lex.pivot_keys(&t.stem)),
             };
-            let syn: Box<[u32]> = if kind == Kind::Number {
-                Box::new([])
+            let syn: &'static [u32] = if kind == Kind::Number {
+                &[]
             } else {
-                th.classes(&t.stem).into()
+                th.classes(&t.stem)
             };
-            let keep_text = kind == Kind::Name || folded.chars().count() >= 5;
+            let chars = folded.chars().count();
+            let keep_text = kind == Kind::Name || chars >= 5;
+            let text_start = texts.len() as u32;
+            if keep_text {
+                texts.push_str(&folded);
+            }
             toks.push(Tok {
                 stem: if kind == Kind::Number {
                     fold_key(&t.norm)
@@ -173,21 +231,17 @@ pub fn profile(art: &Article) -> Profile {
                 pivot,
                 syn,
                 kind,
-                text: if keep_text { folded.into() } else { "".into() },
+                text_start,
+                text_len: texts.len() as u32 - text_start,
+                text_chars: if keep_text { chars as u32 } else { 0 },
             });
         }
         content_tokens += toks.len() as u32;
         let chars = s.text(art.text()).chars().count() as u32;
         body_chars += chars as u64;
-        let mut stems: Vec<u64> = toks.iter().map(|t| t.stem).collect();
-        stems.sort_unstable();
-        stems.dedup();
-        let mut pivots: Vec<u64> = toks.iter().flat_map(|t| t.pivot.iter().copied()).collect();
-        pivots.sort_unstable();
-        pivots.dedup();
-        let mut folds: Vec<u64> = toks.iter().map(|t| t.fold).collect();
-        folds.sort_unstable();
-        folds.dedup();
+        let stems = sorted_set(toks.iter().map(|t| t.stem));
+        let pivots = sorted_set(toks.iter().flat_map(|t| t.pivot.iter().copied()));
+        let folds = sorted_set(toks.iter().map(|t| t.fold));
         let mut syns: Vec<u32> = toks.iter().flat_map(|t| t.syn.iter().copied()).collect();
         syns.sort_unstable();
         syns.dedup();
@@ -197,18 +251,19 @@ pub fn profile(art: &Article) -> Profile {
             chars,
             weight: 1.0 / (1.0 + (s.line_df as f32).ln()),
             line: s.line,
-            toks,
-            stems,
-            pivots,
-            folds,
-            syns,
+            toks: toks.into_boxed_slice(),
+            stems: stems.into_boxed_slice(),
+            pivots: pivots.into_boxed_slice(),
+            folds: folds.into_boxed_slice(),
+            syns: syns.into_boxed_slice(),
+            texts: texts.as_str().into(),
         });
     }
     Profile {
         id: art.doc.id.clone(),
         lang: art.lang,
         body_chars,
-        exact_key: hash64(exact.as_bytes()),
+        exact_key: exact.0,
         content_tokens,
         stem_set: sorted_set(sents.iter().flat_map(|s| s.stems.iter().copied())),
         pivot_set: sorted_set(sents.iter().flat_map(|s| s.pivots.iter().copied())),
@@ -217,10 +272,26 @@ pub fn profile(art: &Article) -> Profile {
     }
 }
 
+/// [`fold`] into a reused buffer.
+fn fold_into(s: &str, out: &mut String) {
+    out.clear();
+    if s.is_ascii() {
+        // Nothing to decompose: lower-casing is all.
+        out.extend(s.bytes().map(|b| b.to_ascii_lowercase() as char));
+        return;
+    }
+    out.extend(
+        s.nfd()
+            .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+            .flat_map(|c| c.to_lowercase()),
+    );
+}
+
 fn sorted_set(it: impl Iterator<Item = u64>) -> Vec<u64> {
     let mut v: Vec<u64> = it.collect();
     v.sort_unstable();
     v.dedup();
+    v.shrink_to_fit();
     v
 }
 
@@ -259,22 +330,22 @@ fn spot_signatures(s: &crossdup_text::Sentence, out: &mut Vec<u64>) {
         if !t.stop {
             continue;
         }
-        let mut chain = String::new();
-        chain.push_str(&t.norm);
+        let mut chain = Fnv::new();
+        chain.feed(t.norm.as_bytes());
         let mut taken = 0;
         for u in &toks[i + 1..] {
             if u.stop {
                 continue;
             }
-            chain.push('\u{1}');
-            chain.push_str(&u.stem);
+            chain.feed(b"\x01");
+            chain.feed(u.stem.as_bytes());
             taken += 1;
             if taken == 2 {
                 break;
             }
         }
         if taken == 2 {
-            out.push(hash64(chain.as_bytes()) ^ 0x51_9E_7C_0D_EA_DB_EE_F1);
+            out.push(chain.0 ^ 0x51_9E_7C_0D_EA_DB_EE_F1);
         }
     }
 }

@@ -7,12 +7,13 @@ use crossdup_text::tokens::stem;
 use crossdup_text::Lang;
 use rustc_hash::FxHashMap;
 
+use crate::features::pivot_key;
 use crate::resources::read_data_file;
 
 /// Translations of a language's stems into English stems, with weights in `(0, 1]`.
 #[derive(Debug, Default)]
 pub struct Lexicon {
-    map: FxHashMap<String, Vec<(String, f32)>>,
+    map: FxHashMap<String, (Vec<(String, f32)>, Box<[u64]>)>,
 }
 
 impl Lexicon {
@@ -41,7 +42,8 @@ impl Lexicon {
                 let mut v: Vec<(String, f32)> = v.into_iter().collect();
                 v.sort_by(|x, y| y.1.total_cmp(&x.1).then_with(|| x.0.cmp(&y.0)));
                 v.truncate(per_word);
-                (k, v)
+                let keys = v.iter().map(|(e, _)| pivot_key(e)).collect();
+                (k, (v, keys))
             })
             .collect();
         Lexicon { map }
@@ -49,7 +51,16 @@ impl Lexicon {
 
     /// English stems for a source stem, strongest first.
     pub fn translate(&self, src_stem: &str) -> &[(String, f32)] {
-        self.map.get(src_stem).map(|v| v.as_slice()).unwrap_or(&[])
+        self.map
+            .get(src_stem)
+            .map(|v| v.0.as_slice())
+            .unwrap_or(&[])
+    }
+
+    /// The pivot keys ([`pivot_key`]) of [`Lexicon::translate`]'s stems, in
+    /// the same order.
+    pub fn pivot_keys(&self, src_stem: &str) -> &[u64] {
+        self.map.get(src_stem).map(|v| &*v.1).unwrap_or(&[])
     }
 
     /// Number of source stems.

@@ -39,15 +39,19 @@ fn has<T: Ord>(sorted: &[T], x: &T) -> bool {
     sorted.binary_search(x).is_ok()
 }
 
-fn fuzzy_name(a: &Tok, b: &Sent) -> bool {
-    if a.text.chars().count() < 5 {
+/// Whether token `a` of sentence `x` is a spelling variant of a name in `b`.
+fn fuzzy_name(x: &Sent, a: &Tok, b: &Sent) -> bool {
+    if a.text_chars < 5 {
         return false;
     }
+    let at = x.text_of(a);
+    let first = at.chars().next();
     b.toks.iter().any(|t| {
-        t.text.len() >= 4
+        let tt = b.text_of(t);
+        tt.len() >= 4
             && (t.kind == Kind::Name || a.kind == Kind::Name)
-            && t.text.chars().next() == a.text.chars().next()
-            && strsim::jaro_winkler(&a.text, &t.text) >= 0.9
+            && tt.chars().next() == first
+            && strsim::jaro_winkler(at, tt) >= 0.9
     })
 }
 
@@ -74,7 +78,7 @@ impl Monolingual {
                 m += 1.0;
                 exact += 1.0;
             } else if t.syn.iter().any(|c| has(&y.syns, c))
-                || (t.kind == Kind::Name && fuzzy_name(t, y))
+                || (t.kind == Kind::Name && fuzzy_name(x, t, y))
             {
                 m += self.synonym_weight;
             }
@@ -87,7 +91,7 @@ impl SentenceSimilarity for Monolingual {
     // No shared stem means a containment of zero, below the first test of
     // `overlap` for sentences of more than three tokens.
     fn screen(&self, s: &Sent) -> u64 {
-        bloom(&s.stems)
+        bloom(s.stems.iter())
     }
 
     fn overlap(&self, a: &Sent, b: &Sent) -> Overlap {
@@ -144,7 +148,7 @@ impl Bilingual {
             }
             if has(&y.folds, &t.fold) || t.pivot.iter().any(|p| has(&y.pivots, p)) {
                 m += 1.0;
-            } else if t.text.chars().count() >= 5 && cognate(t, y) {
+            } else if t.text_chars >= 5 && cognate(x, t, y) {
                 m += self.cognate_weight;
             }
         }
@@ -153,42 +157,44 @@ impl Bilingual {
 }
 
 /// The characters of a word as a 64-bit set (letters a-z by bit, anything
-/// else folded onto the remaining bits), with its length in characters.
-fn letters(s: &str) -> (u64, usize) {
-    let (mut mask, mut n) = (0u64, 0usize);
-    for c in s.chars() {
+/// else folded onto the remaining bits).
+fn letters(s: &str) -> u64 {
+    s.chars().fold(0u64, |mask, c| {
         let bit = match c {
             'a'..='z' => c as u32 - 'a' as u32,
             _ => 26 + (c as u32) % 38,
         };
-        mask |= 1 << bit;
-        n += 1;
-    }
-    (mask, n)
+        mask | 1 << bit
+    })
 }
 
 /// Minimum normalised Levenshtein similarity of a cognate.
 const COGNATE_MIN: f64 = 0.72;
 
-fn cognate(a: &Tok, b: &Sent) -> bool {
-    let (ma, n) = letters(&a.text);
-    let first = a.text.chars().next();
+/// Whether token `a` of sentence `x` looks like a cognate of a word of `b`.
+fn cognate(x: &Sent, a: &Tok, b: &Sent) -> bool {
+    let n = a.text_chars as usize;
+    let at = x.text_of(a);
+    let first = at.chars().next();
+    let mut ma = None;
     b.toks.iter().take(200).any(|t| {
-        if t.text.len() < 5 || t.text.chars().next() != first {
+        let m = t.text_chars as usize;
+        if m < 5 || n.abs_diff(m) > 3 {
             return false;
         }
-        let (mt, m) = letters(&t.text);
-        if m < 5 || n.abs_diff(m) > 3 {
+        let tt = b.text_of(t);
+        if tt.chars().next() != first {
             return false;
         }
         // Each edit changes at most two members of the character sets, so
         // words whose sets differ in more than twice the allowed edits
         // cannot be close enough: skip the quadratic distance for them.
+        let ma = *ma.get_or_insert_with(|| letters(at));
         let allowed = (1.0 - COGNATE_MIN) * n.max(m) as f64;
-        if (ma ^ mt).count_ones() as f64 > 2.0 * allowed {
+        if (ma ^ letters(tt)).count_ones() as f64 > 2.0 * allowed {
             return false;
         }
-        strsim::normalized_levenshtein(&a.text, &t.text) >= COGNATE_MIN
+        strsim::normalized_levenshtein(at, tt) >= COGNATE_MIN
     })
 }
 

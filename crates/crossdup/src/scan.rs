@@ -151,6 +151,15 @@ pub fn scan(docs: Vec<Document>, opts: &ScanOptions, progress: Progress<'_>) -> 
     out
 }
 
+/// Candidate search ignores terms found in more than this share of the
+/// documents...
+pub const MAX_DF_SHARE: f32 = 0.05;
+
+/// ...or in more than this many (so that a query's cost stops growing with
+/// the collection: in a million documents, a term a thousand share is still
+/// common enough to say little).
+pub const MAX_DF: usize = 1000;
+
 /// Finds and verifies the copy pairs among profiles.
 pub fn find_pairs(
     profiles: &[Profile],
@@ -166,7 +175,7 @@ pub fn find_pairs(
         for (t, p) in terms.iter().zip(profiles) {
             index.add_in_group(t, p.lang as u32);
         }
-        index.freeze(0.05);
+        index.freeze_capped(MAX_DF_SHARE, MAX_DF);
         index
     };
     let mono = build(mono_terms);

@@ -11,7 +11,7 @@
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
-use super::shape::{ends_with_period, has_url, tokenize, Token};
+use super::shape::{ends_with_period, has_url, token_count, tokenize, Token};
 use super::{NoiseContext, NoiseDetector, NoiseFlag, NoiseKind};
 
 const CUES_TSV: &str = include_str!("../../../../data/noise/cues.tsv");
@@ -25,6 +25,8 @@ const MAX_DATE: usize = 10;
 const MAX_STAR_LINE: usize = 30;
 /// Most words a `*` takes.
 const MAX_STAR: usize = 20;
+/// Most words of a share bar.
+const MAX_SHARE_BAR: usize = 16;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum El {
@@ -72,6 +74,13 @@ pub struct CueTable {
     /// placeholder or `*` are in `loose`).
     by_first: rustc_hash::FxHashMap<String, Vec<usize>>,
     loose: Vec<usize>,
+    /// The loose cues by the first literal word they hold (a line without
+    /// that word cannot match them)...
+    loose_by_word: rustc_hash::FxHashMap<String, Vec<usize>>,
+    /// ...and those with no literal word at all.
+    loose_bare: Vec<usize>,
+    /// Most tokens of a plain-word cue.
+    max_exact: usize,
     social: HashSet<String>,
     share_words: HashSet<String>,
     months: HashSet<String>,
@@ -182,7 +191,20 @@ impl CueTable {
             let i = t.cues.len();
             match &els[0] {
                 El::Word(w) => t.by_first.entry(w.clone()).or_default().push(i),
-                _ => t.loose.push(i),
+                _ => {
+                    t.loose.push(i);
+                    let word = els.iter().find_map(|e| match e {
+                        El::Word(w) => Some(w.clone()),
+                        _ => None,
+                    });
+                    match word {
+                        Some(w) => t.loose_by_word.entry(w).or_default().push(i),
+                        None => t.loose_bare.push(i),
+                    }
+                }
+            }
+            if els.iter().all(|e| matches!(e, El::Word(_))) {
+                t.max_exact = t.max_exact.max(els.len());
             }
             let mut words: Vec<String> = els
                 .iter()
@@ -320,7 +342,7 @@ impl CueTable {
     /// Whether every word of the line is a social network or a share word,
     /// with at least two networks (or one network and a share verb).
     pub fn is_share_bar(&self, toks: &[Token]) -> bool {
-        if toks.len() < 2 || toks.len() > 16 {
+        if toks.len() < 2 || toks.len() > MAX_SHARE_BAR {
             return false;
         }
         let mut nets = 0;
@@ -356,16 +378,31 @@ impl CueTable {
     /// restricts to plain-word cues (used for a document's first line, which
     /// is its headline).
     pub fn classify(&self, line: &str, exact_only: bool) -> Option<CueMatch<'_>> {
+        // A line longer than every plain-word cue, than any line a pattern
+        // may take and than a share bar matches nothing: most body lines.
+        let n = token_count(line);
+        if n > self.max_exact && n > MAX_STAR_LINE && n > MAX_SHARE_BAR {
+            return None;
+        }
         let toks = tokenize(line);
         if toks.is_empty() {
             return None;
         }
+        // The loose cues whose literal word the line holds, in table order.
+        let mut loose: Vec<usize> = self.loose_bare.clone();
+        for t in &toks {
+            if let Some(v) = self.loose_by_word.get(&t.norm) {
+                loose.extend_from_slice(v);
+            }
+        }
+        loose.sort_unstable();
+        loose.dedup();
         let candidates = self
             .by_first
             .get(&toks[0].norm)
             .into_iter()
             .flatten()
-            .chain(self.loose.iter());
+            .chain(loose.iter());
         let mut present: Vec<&str> = toks.iter().map(|t| t.norm.as_str()).collect();
         present.sort_unstable();
         for &i in candidates {

@@ -92,17 +92,25 @@ impl LineStats {
     /// The key under which a line is counted: a hash of its normalised
     /// letters and digits, or `None` for lines with nothing to compare.
     pub fn line_key(line: &str) -> Option<u64> {
-        let norm = crate::normalize::normalize(line.trim()).text;
-        let squeezed: String = norm
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ");
-        if squeezed.is_empty() {
-            None
-        } else {
-            Some(crate::util::hash64(squeezed.as_bytes()))
+        // FNV-1a of the words joined by single spaces, without the joined string.
+        let norm = crate::normalize::normalize_text(line.trim());
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut any = false;
+        let mut feed = |b: u8| {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        };
+        for w in norm.split(|c: char| !c.is_alphanumeric()) {
+            if w.is_empty() {
+                continue;
+            }
+            if any {
+                feed(b' ');
+            }
+            any = true;
+            w.bytes().for_each(&mut feed);
         }
+        any.then_some(h)
     }
 
     /// Counts the distinct lines of one document.
@@ -287,6 +295,13 @@ pub(crate) mod tests {
             assert!(f.start <= f.end && f.end <= text.len());
         }
         flags.iter().flat_map(|f| f.lines[0]..=f.lines[1]).collect()
+    }
+
+    #[test]
+    fn line_keys_hash_the_words_joined_by_spaces() {
+        let key = LineStats::line_key("  Share  this, ARTICLE!  ").unwrap();
+        assert_eq!(key, crate::util::hash64(b"share this article"));
+        assert_eq!(LineStats::line_key(" -- "), None);
     }
 
     #[test]

@@ -120,6 +120,45 @@ pub fn tokenize(line: &str) -> Vec<Token> {
     out
 }
 
+/// Number of tokens [`tokenize`] gives the line, counted without building them.
+///
+/// ```
+/// use crossdup_text::noise::shape::{token_count, tokenize};
+/// let line = "À lire aussi : Deine E-Mail-Adresse (c) 2024";
+/// assert_eq!(token_count(line), tokenize(line).len());
+/// ```
+pub fn token_count(line: &str) -> usize {
+    let mut n = 0;
+    let mut in_word = false;
+    let mut it = line.chars();
+    while let Some(c) = it.next() {
+        if c.is_alphanumeric() {
+            in_word = true;
+        } else if matches!(c, '-' | '\u{2010}' | '\u{2011}')
+            && in_word
+            && it.clone().next().is_some_and(|n| n.is_alphanumeric())
+        {
+            // A hyphen inside a word joins it.
+        } else if c == '\u{00A9}'
+            || (c == '('
+                && !in_word
+                && matches!(it.clone().next(), Some('c') | Some('C'))
+                && it.clone().nth(1) == Some(')'))
+        {
+            n += usize::from(in_word) + 1;
+            in_word = false;
+            if c == '(' {
+                it.next();
+                it.next();
+            }
+        } else {
+            n += usize::from(in_word);
+            in_word = false;
+        }
+    }
+    n + usize::from(in_word)
+}
+
 /// Number of words (runs of letters or digits) in a line.
 pub fn word_count(line: &str) -> usize {
     line.split(|c: char| !c.is_alphanumeric())
@@ -199,6 +238,22 @@ mod tests {
         assert!(t[0].cap && t[3].cap && !t[1].cap);
         assert!(t[3].sep_before && !t[1].sep_before);
         assert!(t[6].num);
+    }
+
+    #[test]
+    fn token_count_agrees_with_tokenize() {
+        let alphabet: Vec<char> = "aZé 1-(c)C©\u{2010}\u{2011},.|".chars().collect();
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        for len in 0..400 {
+            let mut s = String::new();
+            for _ in 0..len % 40 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                s.push(alphabet[(seed % alphabet.len() as u64) as usize]);
+            }
+            assert_eq!(token_count(&s), tokenize(&s).len(), "{s:?}");
+        }
     }
 
     #[test]
