@@ -339,6 +339,9 @@ fn band(n: usize, m: usize, full_cells: usize) -> Band {
     Band::diagonal(n, m, w)
 }
 
+/// Band size from which the overlaps of a pair are computed in parallel.
+const PARALLEL_CELLS: usize = 20_000;
+
 /// Aligns the sentences of `a` and `b`.
 pub fn align(a: &Profile, b: &Profile, sim: &dyn SentenceSimilarity, p: &AlignParams) -> Vec<Link> {
     align_sents(&a.sents, &b.sents, sim, p)
@@ -428,8 +431,8 @@ fn align_refs(
         .iter()
         .map(|s| (sim.screen(s), s.toks.len() > 3))
         .collect();
-    let mut ov: Vec<Vec<Overlap>> = Vec::with_capacity(n);
-    for (i, sa) in a.iter().enumerate() {
+    let row = |i: usize| -> Vec<Overlap> {
+        let sa = a[i];
         let (lo, hi) = (bd.lo[i], bd.hi[i].min(m - 1));
         let mut row = Vec::with_capacity(width(i));
         let (sig, long) = (sim.screen(sa), sa.toks.len() > 3);
@@ -443,8 +446,16 @@ fn align_refs(
                 }
             }
         }
-        ov.push(row);
-    }
+        row
+    };
+    // A long pair's rows are computed in parallel: one pair of long
+    // documents should not hold a check up on one core.
+    let ov: Vec<Vec<Overlap>> = if bd.cells() >= PARALLEL_CELLS {
+        use rayon::prelude::*;
+        (0..n).into_par_iter().map(row).collect()
+    } else {
+        (0..n).map(row).collect()
+    };
     let get = |i: usize, j: usize| -> Option<Overlap> {
         if i >= n || j >= m || j < bd.lo[i] || j > bd.hi[i] {
             return None;
