@@ -45,7 +45,7 @@ use crate::features::{fold, fold_key, stem_key};
 use crate::model1::{self, TrainOptions, TransTable};
 
 /// The bead shapes the aligner considers, `(first, second)` sentence counts.
-pub const MOVES: [(usize, usize); 8] = [
+pub const MOVES: [(usize, usize); 12] = [
     (1, 1),
     (1, 0),
     (0, 1),
@@ -54,17 +54,29 @@ pub const MOVES: [(usize, usize); 8] = [
     (2, 2),
     (3, 1),
     (1, 3),
+    (3, 2),
+    (2, 3),
+    (4, 1),
+    (1, 4),
 ];
 
+/// The most sentences one side of a bead holds.
+const MAX_RUN: usize = 4;
+
 /// Prior probabilities of the shapes in [`MOVES`] before any are counted
-/// (Gale and Church's, with the rarer 3-1 and 1-3 added).
-const BASE_PRIOR: [f32; 8] = [0.89, 0.005, 0.005, 0.04, 0.04, 0.01, 0.005, 0.005];
+/// (Gale and Church's, with rarer shapes added).
+const BASE_PRIOR: [f32; 12] = [
+    0.89, 0.005, 0.005, 0.04, 0.04, 0.01, 0.005, 0.005, 0.002, 0.002, 0.002, 0.002,
+];
 
 /// Settings of [`align_bitext`].
 #[derive(Clone, Copy, Debug)]
 pub struct BitextOptions {
     /// Learn a lexicon from the first pass and realign with it.
     pub realign: bool,
+    /// Rounds of learning and realigning (each learns from the previous
+    /// round's path).
+    pub realign_passes: usize,
     /// EM iterations for the learned lexicon.
     pub em_iterations: usize,
     /// Half-width, in sentences, of the band around the first pass's path
@@ -86,11 +98,12 @@ impl Default for BitextOptions {
     fn default() -> Self {
         BitextOptions {
             realign: true,
+            realign_passes: 2,
             em_iterations: 5,
             band: 10,
             coarse_band: 4,
             full_cells: 40_000,
-            lexical_weight: 1.0,
+            lexical_weight: 1.3,
             max_training_links: 40_000,
         }
     }
@@ -442,14 +455,20 @@ impl LenModel {
     }
 }
 
-/// Log priors indexed by `[di][dj]`.
-type Priors = [[f32; 4]; 4];
+/// Discounts of the shapes' priors, applied also to priors counted on a
+/// path: the length model favours merged beads (a sum of lengths deviates
+/// less, relatively, than its parts), so 2-2 and the larger shapes must be
+/// rarer a priori than they are in the data to be taken as often.
+const DISCOUNT: [f32; 12] = [1.0, 1.0, 1.0, 1.0, 1.0, 0.2, 1.0, 1.0, 0.1, 0.1, 0.1, 0.1];
 
-fn log_priors(p: &[f32; 8]) -> Priors {
+/// Log priors indexed by `[di][dj]`.
+type Priors = [[f32; MAX_RUN + 1]; MAX_RUN + 1];
+
+fn log_priors(p: &[f32; MOVES.len()]) -> Priors {
     let total: f32 = p.iter().sum();
-    let mut out = [[f32::NEG_INFINITY; 4]; 4];
+    let mut out = [[f32::NEG_INFINITY; MAX_RUN + 1]; MAX_RUN + 1];
     for (k, &(di, dj)) in MOVES.iter().enumerate() {
-        out[di][dj] = (p[k] / total).ln();
+        out[di][dj] = (DISCOUNT[k] * p[k] / total).ln();
     }
     out
 }
@@ -793,9 +812,9 @@ fn lexical_table(
     b: &Side,
     fwd: &Direction,
     bwd: &Direction,
-) -> Vec<[f32; 8]> {
+) -> Vec<[f32; MOVES.len()]> {
     let (n, m) = (a.len(), b.len());
-    let mut out = vec![[0f32; 8]; band.cells()];
+    let mut out = vec![[0f32; MOVES.len()]; band.cells()];
     let words_a: Vec<f32> = a.words.iter().map(|w| w.len() as f32).collect();
     let words_b: Vec<f32> = b.words.iter().map(|w| w.len() as f32).collect();
     // Forward: the words of b explained by groups of a's sentences.
@@ -807,8 +826,8 @@ fn lexical_table(
         if c0 >= c1 {
             continue;
         }
-        let y_end = (c1 + 3).min(m);
-        for di in 1..=3usize.min(n - i) {
+        let y_end = (c1 + MAX_RUN).min(m);
+        for di in 1..=MAX_RUN.min(n - i) {
             scatter(&mut dense, &fwd.vecs, i..i + di);
             let l: f32 = words_a[i..i + di].iter().sum();
             let ln_l = (l + 1.0).ln();
@@ -822,7 +841,7 @@ fn lexical_table(
                     continue;
                 };
                 let mut acc = 0.0f32;
-                for dj in 1..=3usize.min(m - j) {
+                for dj in 1..=MAX_RUN.min(m - j) {
                     acc += per_y[j + dj - 1 - c0];
                     if let Some(k) = MOVES.iter().position(|&mv| mv == (di, dj)) {
                         out[cell][k] += 0.5 * acc;
@@ -841,8 +860,8 @@ fn lexical_table(
         if r0 >= r1 {
             continue;
         }
-        let x_end = (r1 + 3).min(n);
-        for dj in 1..=3usize.min(m - j) {
+        let x_end = (r1 + MAX_RUN).min(n);
+        for dj in 1..=MAX_RUN.min(m - j) {
             scatter(&mut dense, &bwd.vecs, j..j + dj);
             let l: f32 = words_b[j..j + dj].iter().sum();
             let ln_l = (l + 1.0).ln();
@@ -856,7 +875,7 @@ fn lexical_table(
                     continue;
                 };
                 let mut acc = 0.0f32;
-                for di in 1..=3usize.min(n - i) {
+                for di in 1..=MAX_RUN.min(n - i) {
                     acc += per_x[i + di - 1 - r0];
                     if let Some(k) = MOVES.iter().position(|&mv| mv == (di, dj)) {
                         out[cell][k] += 0.5 * acc;
@@ -920,16 +939,16 @@ fn estimate_variance(path: &[Step], a: &Side, b: &Side, c: f32) -> f32 {
 }
 
 /// Bead priors re-estimated from a path's shapes, smoothed towards the defaults.
-fn estimate_priors(path: &[Step]) -> [f32; 8] {
-    let mut counts = [0f32; 8];
+fn estimate_priors(path: &[Step]) -> [f32; MOVES.len()] {
+    let mut counts = [0f32; MOVES.len()];
     for s in path {
         if let Some(k) = MOVES.iter().position(|&mv| mv == (s.di, s.dj)) {
             counts[k] += 1.0;
         }
     }
     let total: f32 = counts.iter().sum();
-    let mut out = [0f32; 8];
-    for k in 0..8 {
+    let mut out = [0f32; MOVES.len()];
+    for k in 0..MOVES.len() {
         out[k] = (counts[k] + 50.0 * BASE_PRIOR[k]) / (total + 50.0);
     }
     out
@@ -1023,8 +1042,6 @@ pub fn align_bitext(aa: &Article, ab: &Article, opts: &BitextOptions) -> BitextA
         anch: anch_b,
     };
     let path1 = first.path(&ua, &ub, 0);
-    drop(ua);
-    drop(ub);
     if !opts.realign {
         let sp = SecondPass {
             a: &a,
@@ -1051,12 +1068,43 @@ pub fn align_bitext(aa: &Article, ab: &Article, opts: &BitextOptions) -> BitextA
         };
     }
 
-    // The learned lexicon, from the first pass's confident links.
+    let mut cands_rev: Vec<Vec<(u32, f32)>> = vec![Vec::new(); b.vocab.len()];
+    for (s, cs) in cands.iter().enumerate() {
+        for &(w, x) in cs {
+            cands_rev[w as usize].push((s as u32, x));
+        }
+    }
+    let mut path = path1;
+    let mut result = None;
+    for _ in 0..opts.realign_passes.max(1) {
+        let (p, sp, entries) = realign(&a, &b, &path, &cands, &cands_rev, c, opts);
+        path = p;
+        result = Some((sp, entries));
+    }
+    let (sp, lexicon_entries) = result.expect("at least one pass");
+    BitextAlignment {
+        beads: beads_of(&path, &sp),
+        lexicon_entries,
+    }
+}
+
+/// Learns a lexicon from the confident links of `path` and aligns again in
+/// a band around it.
+fn realign<'a>(
+    a: &'a Side,
+    b: &'a Side,
+    path: &[Step],
+    cands: &[Vec<(u32, f32)>],
+    cands_rev: &[Vec<(u32, f32)>],
+    c: f32,
+    opts: &BitextOptions,
+) -> (Vec<Step>, SecondPass<'a>, usize) {
+    let (n, m) = (a.len(), b.len());
     let len2 = LenModel {
         c,
-        s2: estimate_variance(&path1, &a, &b, c),
+        s2: estimate_variance(path, a, b, c),
     };
-    let mut links: Vec<&Step> = path1
+    let mut links: Vec<&Step> = path
         .iter()
         .filter(|s| s.di > 0 && s.dj > 0 && s.di + s.dj <= 3)
         .filter(|s| {
@@ -1082,13 +1130,11 @@ pub fn align_bitext(aa: &Article, ab: &Article, opts: &BitextOptions) -> BitextA
         v.truncate(MAX_WORDS);
         v
     };
-    let (mut train_a, mut train_b): (Vec<Vec<u32>>, Vec<Vec<u32>>) = links
+    let (train_a, train_b): (Vec<Vec<u32>>, Vec<Vec<u32>>) = links
         .iter()
-        .map(|s| (gather(&a, s.i, s.di), gather(&b, s.j, s.dj)))
+        .map(|s| (gather(a, s.i, s.di), gather(b, s.j, s.dj)))
         .filter(|(x, y)| !x.is_empty() && !y.is_empty())
         .unzip();
-    train_a.shrink_to_fit();
-    train_b.shrink_to_fit();
     let mut trained_a = vec![false; a.vocab.len()];
     let mut trained_b = vec![false; b.vocab.len()];
     for v in &train_a {
@@ -1110,30 +1156,22 @@ pub fn align_bitext(aa: &Article, ab: &Article, opts: &BitextOptions) -> BitextA
         .zip(&train_b)
         .map(|(x, y)| (&x[..], &y[..]))
         .collect();
-    let t_fwd = model1::train(&fwd_pairs, a.vocab.len(), b.vocab.len(), &cands, &topts);
-    let mut cands_rev: Vec<Vec<(u32, f32)>> = vec![Vec::new(); b.vocab.len()];
-    for (s, cs) in cands.iter().enumerate() {
-        for &(w, x) in cs {
-            cands_rev[w as usize].push((s as u32, x));
-        }
-    }
+    let t_fwd = model1::train(&fwd_pairs, a.vocab.len(), b.vocab.len(), cands, &topts);
     let bwd_pairs: Vec<(&[u32], &[u32])> = fwd_pairs.iter().map(|&(x, y)| (y, x)).collect();
-    let t_bwd = model1::train(&bwd_pairs, b.vocab.len(), a.vocab.len(), &cands_rev, &topts);
-    let lexicon_entries = t_fwd.len() + t_bwd.len();
-
-    // Realignment in a band around the first path.
+    let t_bwd = model1::train(&bwd_pairs, b.vocab.len(), a.vocab.len(), cands_rev, &topts);
+    let entries = t_fwd.len() + t_bwd.len();
     let sp = SecondPass {
-        a: &a,
-        b: &b,
+        a,
+        b,
         len: len2,
-        prior: log_priors(&estimate_priors(&path1)),
-        fwd: Direction::new(&a, &b, &t_fwd, &trained_b),
-        bwd: Direction::new(&b, &a, &t_bwd, &trained_a),
+        prior: log_priors(&estimate_priors(path)),
+        fwd: Direction::new(a, b, &t_fwd, &trained_b),
+        bwd: Direction::new(b, a, &t_bwd, &trained_a),
         lambda: opts.lexical_weight,
     };
-    let band = Band::around(&points(&path1), n, m, opts.band);
-    let lex = lexical_table(&band, &a, &b, &sp.fwd, &sp.bwd);
-    let path2 = best_path(&band, &MOVES, |i, di, j, dj| {
+    let band = Band::around(&points(path), n, m, opts.band);
+    let lex = lexical_table(&band, a, b, &sp.fwd, &sp.bwd);
+    let next = best_path(&band, &MOVES, |i, di, j, dj| {
         if let Some(g) = marker_gain(&a.marker, &b.marker, i, di, j, dj) {
             return g;
         }
@@ -1146,11 +1184,8 @@ pub fn align_bitext(aa: &Article, ab: &Article, opts: &BitextOptions) -> BitextA
         }
         Some(g)
     })
-    .unwrap_or(path1);
-    BitextAlignment {
-        beads: beads_of(&path2, &sp),
-        lexicon_entries,
-    }
+    .unwrap_or_else(|| path.to_vec());
+    (next, sp, entries)
 }
 
 /// Beads of a path, each with its confidence under the model `sp`.
