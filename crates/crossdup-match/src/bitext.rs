@@ -214,8 +214,10 @@ impl Vocab {
     }
 }
 
-/// One text, as the aligner sees it.
-struct Side {
+/// One text, as the aligner sees it: for each sentence its length and its
+/// words. Built from an article by [`BitextSide::new`]; the article's tokens
+/// are no longer needed after that (large inputs can free them).
+pub struct BitextSide {
     chars: Vec<f32>,
     /// Whether each sentence is a structural mark with no content: a blank
     /// line, or a lone markup tag such as hunalign's paragraph mark `<p>`.
@@ -284,10 +286,10 @@ fn punct_key(class: &str) -> u64 {
     hash64(class.as_bytes()) ^ 0x7075_6e63_7475_6174
 }
 
-impl Side {
+impl BitextSide {
     /// The aligner's view of an article: for each sentence its length in
     /// characters and its words (content-word stems, numbers, punctuation).
-    fn new(art: &Article) -> Side {
+    pub fn new(art: &Article) -> BitextSide {
         let text = art.text();
         let mut vocab = Vocab::default();
         let mut chars = Vec::with_capacity(art.sentences.len());
@@ -350,7 +352,7 @@ impl Side {
                 df[x as usize] += 1;
             }
         }
-        Side {
+        BitextSide {
             chars,
             marker,
             words,
@@ -359,8 +361,14 @@ impl Side {
         }
     }
 
-    fn len(&self) -> usize {
+    /// Number of sentences.
+    pub fn len(&self) -> usize {
         self.chars.len()
+    }
+
+    /// Whether the text has no sentences.
+    pub fn is_empty(&self) -> bool {
+        self.chars.is_empty()
     }
 }
 
@@ -694,7 +702,7 @@ struct Direction {
 }
 
 impl Direction {
-    fn new(from: &Side, to: &Side, table: &TransTable, trained: &[bool]) -> Direction {
+    fn new(from: &BitextSide, to: &BitextSide, table: &TransTable, trained: &[bool]) -> Direction {
         let total: f32 = to.df.iter().map(|&d| d as f32).sum::<f32>().max(1.0);
         let v = to.vocab.len() as f32;
         let p: Vec<f32> = to
@@ -727,10 +735,10 @@ impl Direction {
     /// given `from` sentences `fi..fi+di` (Model 1), against their frequency.
     fn llr(
         &self,
-        from: &Side,
+        from: &BitextSide,
         fi: usize,
         di: usize,
-        to: &Side,
+        to: &BitextSide,
         tj: usize,
         dj: usize,
         acc: &mut Vec<f32>,
@@ -808,8 +816,8 @@ fn unscatter(dense: &mut [f32], vecs: &[Vec<(u32, f32)>], range: std::ops::Range
 /// bead it takes part in, so the cost per bead is one look-up per word.
 fn lexical_table(
     band: &Band,
-    a: &Side,
-    b: &Side,
+    a: &BitextSide,
+    b: &BitextSide,
     fwd: &Direction,
     bwd: &Direction,
 ) -> Vec<[f32; MOVES.len()]> {
@@ -890,8 +898,8 @@ fn lexical_table(
 
 /// The realignment model: length, bead priors and the learned lexicon.
 struct SecondPass<'a> {
-    a: &'a Side,
-    b: &'a Side,
+    a: &'a BitextSide,
+    b: &'a BitextSide,
     len: LenModel,
     prior: Priors,
     fwd: Direction,
@@ -918,7 +926,7 @@ impl SecondPass<'_> {
 
 /// Estimates the length model's variance from the 1-1 links of a path
 /// (the most deviant tenth left out).
-fn estimate_variance(path: &[Step], a: &Side, b: &Side, c: f32) -> f32 {
+fn estimate_variance(path: &[Step], a: &BitextSide, b: &BitextSide, c: f32) -> f32 {
     let mut r: Vec<f32> = path
         .iter()
         .filter(|s| s.di == 1 && s.dj == 1)
@@ -958,8 +966,11 @@ fn estimate_priors(path: &[Step]) -> [f32; MOVES.len()] {
 /// [`crossdup_text::analyze()`] or [`article_from_lines`]). Every sentence
 /// ends up in exactly one bead, in order.
 pub fn align_bitext(aa: &Article, ab: &Article, opts: &BitextOptions) -> BitextAlignment {
-    let a = Side::new(aa);
-    let b = Side::new(ab);
+    align_sides(&BitextSide::new(aa), &BitextSide::new(ab), opts)
+}
+
+/// [`align_bitext`] on texts already turned into [`BitextSide`]s.
+pub fn align_sides(a: &BitextSide, b: &BitextSide, opts: &BitextOptions) -> BitextAlignment {
     let (n, m) = (a.len(), b.len());
     if n == 0 || m == 0 {
         let beads = (0..n)
@@ -1091,8 +1102,8 @@ pub fn align_bitext(aa: &Article, ab: &Article, opts: &BitextOptions) -> BitextA
 /// Learns a lexicon from the confident links of `path` and aligns again in
 /// a band around it.
 fn realign<'a>(
-    a: &'a Side,
-    b: &'a Side,
+    a: &'a BitextSide,
+    b: &'a BitextSide,
     path: &[Step],
     cands: &[Vec<(u32, f32)>],
     cands_rev: &[Vec<(u32, f32)>],
@@ -1120,7 +1131,7 @@ fn realign<'a>(
             .collect();
     }
     const MAX_WORDS: usize = 100;
-    let gather = |side: &Side, from: usize, count: usize| -> Vec<u32> {
+    let gather = |side: &BitextSide, from: usize, count: usize| -> Vec<u32> {
         let mut v = sorted_union(
             &side.words[from..from + count]
                 .iter()
