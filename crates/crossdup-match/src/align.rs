@@ -498,6 +498,44 @@ mod tests {
     use super::*;
 
     #[test]
+    fn bands_are_monotone_and_hold_both_corners() {
+        for band in [
+            Band::full(5, 3),
+            Band::diagonal(100, 40, 3),
+            Band::around(&[(0, 0), (10, 2), (11, 30), (50, 31)], 50, 31, 2),
+        ] {
+            let (n, m) = (band.rows(), band.cols());
+            assert!(band.contains(0, 0) && band.contains(n, m));
+            for i in 1..=n {
+                let (p, r) = (band.row(i - 1), band.row(i));
+                assert!(r.start() >= p.start() && r.end() >= p.end());
+                assert!(r.start() <= p.end(), "row {i} is reachable");
+            }
+            for j in 0..=m {
+                for i in band.rows_of(j) {
+                    assert!(band.contains(i, j));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn best_path_follows_the_gains_inside_the_band() {
+        // Reward the diagonal steps; a band around the diagonal holds them all.
+        let band = Band::around(&[(0, 0), (30, 30)], 30, 30, 2);
+        let path = best_path(&band, &[(1, 1), (1, 0), (0, 1)], |i, di, j, dj| {
+            Some(if di == 1 && dj == 1 && i == j {
+                1.0
+            } else {
+                -1.0
+            })
+        })
+        .unwrap();
+        assert_eq!(path.len(), 30);
+        assert!(path.iter().all(|s| s.i == s.j && s.gain == 1.0));
+    }
+
+    #[test]
     fn length_prob_peaks_at_equal_lengths() {
         assert!(length_prob(100.0, 100.0, 1.0) > 0.95);
         assert!(length_prob(100.0, 300.0, 1.0) < 0.05);

@@ -1,6 +1,6 @@
 //! The bitext aligner behind `crossdup align`: every sentence of two
-//! parallel texts goes into one bead (1-1, 1-0, 0-1, 2-1, 1-2, 2-2, 3-1,
-//! 1-3), for corpus building rather than copy detection.
+//! parallel texts goes into one bead (see [`MOVES`] for the shapes), for
+//! corpus building rather than copy detection.
 //!
 //! It works for any pair of languages crossdup can stem, with or without a
 //! shipped lexicon:
@@ -18,6 +18,7 @@
 //! 3. **Realignment**: the DP again, in a band around the first path, where
 //!    a bead's lexical score is the likelihood ratio of its words under the
 //!    learned lexicon against their frequency in the text (Moore, 2002).
+//!    Learning and realigning run twice by default.
 //!
 //! ```
 //! use crossdup_match::bitext::{align_bitext, article_from_lines, BitextOptions};
@@ -1244,6 +1245,68 @@ mod tests {
         assert!(cognate("president", "presidente"));
         assert!(!cognate("house", "horse"));
         assert!(!cognate("tree", "trees"));
+    }
+
+    /// A text of `n` made-up sentences, each with a number and a name of its own.
+    fn made_up(n: usize, split: Option<usize>, drop: Option<usize>) -> String {
+        let mut out = String::new();
+        for k in 0..n {
+            if Some(k) == drop {
+                continue;
+            }
+            let words = ["river", "market", "station", "harbour", "council", "winter"];
+            let w = words[k % words.len()];
+            let len = 3 + (k * 7) % 11;
+            let filler = "and then some more words follow ".repeat(len / 3);
+            if Some(k) == split {
+                out.push_str(&format!("Sentence {k} about the {w} of Zorbax{k}.\n"));
+                out.push_str(&format!("It goes on {filler}.\n"));
+            } else {
+                out.push_str(&format!(
+                    "Sentence {k} about the {w} of Zorbax{k}, it goes on {filler}.\n"
+                ));
+            }
+        }
+        out
+    }
+
+    fn pairs(a: &str, b: &str, opts: &BitextOptions) -> Vec<((usize, usize), (usize, usize))> {
+        let a = article_from_lines(Document::new("a", a), Lang::En);
+        let b = article_from_lines(Document::new("b", b), Lang::En);
+        align_bitext(&a, &b, opts)
+            .beads
+            .iter()
+            .map(|x| (x.a, x.b))
+            .collect()
+    }
+
+    #[test]
+    fn finds_a_split_sentence_and_a_dropped_one() {
+        let a = made_up(40, None, None);
+        let b = made_up(40, Some(12), Some(30));
+        let p = pairs(&a, &b, &BitextOptions::default());
+        assert!(p.contains(&((12, 13), (12, 14))), "{p:?}");
+        assert!(p.contains(&((30, 31), (31, 31))), "{p:?}");
+        assert!(p.contains(&((39, 40), (39, 40))), "{p:?}");
+    }
+
+    #[test]
+    fn coarse_to_fine_recovers_the_alignment_of_long_texts() {
+        // A lattice far larger than the full-DP limit forces several levels.
+        let a = made_up(1500, None, Some(700));
+        let b = made_up(1500, Some(200), None);
+        let opts = BitextOptions {
+            full_cells: 2_000,
+            ..BitextOptions::default()
+        };
+        let p = pairs(&a, &b, &opts);
+        let ones = p
+            .iter()
+            .filter(|(x, y)| x.1 - x.0 == 1 && y.1 - y.0 == 1)
+            .count();
+        assert!(ones >= 1490, "{ones} 1-1 links");
+        assert!(p.contains(&((200, 201), (200, 202))));
+        assert!(p.contains(&((1498, 1499), (1500, 1501))));
     }
 
     #[test]
