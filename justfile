@@ -43,6 +43,12 @@ bench:
     benches/peers.sh {{shared}}/bench/feed-dev/docs {{shared}}/bench/feed-dev/gold.tsv
     /usr/bin/time -f "ddtp-dev/docs: %e s, %M KB max RSS" {{bin}} scan {{shared}}/bench/ddtp-dev/docs --format jsonl --quiet > /dev/null
 
+# crossdup align against hunalign on hunalign's hand-aligned test suite (strict/lax F1, seconds),
+# then a 100,000-sentence synthetic pair (seconds, peak RSS). HUNALIGN=path picks a hunalign binary.
+align-bench:
+    cargo build --release
+    benches/handaligns.sh {{shared}}/bench/handaligns
+
 # The HTTP service benchmark (takes long: 20,000 posts).
 bench-serve:
     cargo build --release

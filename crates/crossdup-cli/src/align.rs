@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use serde::Serialize;
 
-use crossdup::matching::bitext::{align_bitext, article_from_lines, Bead, BitextOptions};
+use crossdup::matching::bitext::{
+    align_sides, article_from_lines, Bead, BitextOptions, BitextSide,
+};
 use crossdup::text::analyze::{analyze, AnalyzeOptions};
 use crossdup::text::lang::identify;
 use crossdup::text::reader::{decode, SkipReason};
@@ -82,6 +84,13 @@ impl Input {
         self.art.text()
     }
 
+    /// Drops the sentences' tokens (only their spans are needed for output).
+    fn free_tokens(&mut self) {
+        for s in &mut self.art.sentences {
+            s.tokens = Vec::new();
+        }
+    }
+
     /// Byte span of sentences `r.0..r.1`, or `None` for an empty range.
     fn span(&self, r: (usize, usize)) -> Option<(usize, usize)> {
         (r.1 > r.0).then(|| {
@@ -147,8 +156,14 @@ pub fn run(args: AlignArgs) -> Result<u8> {
             return Err(UsageError(format!("no such file: {}", p.display())).into());
         }
     }
-    let a = read(&args.src, src_lang, args.segments)?;
-    let b = read(&args.tgt, tgt_lang, args.segments)?;
+    // Each text is turned into the aligner's compact form as soon as it is
+    // read, and its tokens freed: large inputs stay within bounded memory.
+    let mut a = read(&args.src, src_lang, args.segments)?;
+    let side_a = BitextSide::new(&a.art);
+    a.free_tokens();
+    let mut b = read(&args.tgt, tgt_lang, args.segments)?;
+    let side_b = BitextSide::new(&b.art);
+    b.free_tokens();
     for (x, y) in [(&a, &b), (&b, &a)] {
         if x.art.sentences.is_empty() {
             eprintln!(
@@ -163,7 +178,7 @@ pub fn run(args: AlignArgs) -> Result<u8> {
         realign: !args.no_realign,
         ..BitextOptions::default()
     };
-    let beads = align_bitext(&a.art, &b.art, &opts).beads;
+    let beads = align_sides(&side_a, &side_b, &opts).beads;
     let sink: Box<dyn Write> = match &args.output {
         Some(p) => Box::new(io::BufWriter::new(
             std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,

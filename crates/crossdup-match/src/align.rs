@@ -83,9 +83,9 @@ fn link_score(ov: Overlap, na: usize, nb: usize, ca: u32, cb: u32, ratio: f32) -
 ///
 /// ```
 /// use crossdup_match::align::Band;
-/// let b = Band::around(&[(0, 0), (1, 1), (2, 3), (4, 4)], 4, 4, 1);
-/// assert!(b.contains(2, 3) && b.contains(0, 0) && b.contains(4, 4));
-/// assert!(!b.contains(0, 4));
+/// let b = Band::around(&[(0, 0), (2, 2), (4, 5), (8, 8)], 8, 8, 1);
+/// assert!(b.contains(4, 5) && b.contains(0, 0) && b.contains(8, 8));
+/// assert!(!b.contains(0, 6) && !b.contains(8, 2));
 /// ```
 #[derive(Clone, Debug)]
 pub struct Band {
@@ -152,12 +152,26 @@ impl Band {
     pub fn around(path: &[(usize, usize)], n: usize, m: usize, w: usize) -> Band {
         let pts: Vec<(usize, usize)> = path.iter().map(|&(i, j)| (i.min(n), j.min(m))).collect();
         let (mut lo, mut hi) = (vec![m; n + 1], vec![0; n + 1]);
-        for &(pi, pj) in &pts {
-            let (r0, r1) = (pi.saturating_sub(w), (pi + w).min(n));
-            let (c0, c1) = (pj.saturating_sub(w), (pj + w).min(m));
-            for i in r0..=r1 {
-                lo[i] = lo[i].min(c0);
-                hi[i] = hi[i].max(c1);
+        let mut cover = |r: usize, c0: usize, c1: usize| {
+            for i in r.saturating_sub(w)..=(r + w).min(n) {
+                lo[i] = lo[i].min(c0.saturating_sub(w));
+                hi[i] = hi[i].max((c1 + w).min(m));
+            }
+        };
+        // Each segment between consecutive points, row by row along the
+        // straight line joining them.
+        for (k, &(pi, pj)) in pts.iter().enumerate() {
+            let (qi, qj) = pts.get(k + 1).copied().unwrap_or((pi, pj));
+            let (qi, qj) = (qi.max(pi), qj.max(pj));
+            if qi == pi {
+                cover(pi, pj, qj);
+                continue;
+            }
+            let (di, dj) = (qi - pi, qj - pj);
+            for r in pi..=qi {
+                let c0 = pj + dj * (r - pi) / di;
+                let c1 = (pj + (dj * (r + 1 - pi)).div_ceil(di)).min(qj);
+                cover(r, c0, c1.max(c0));
             }
         }
         // Rows no point reached (a path with long jumps): borrow the neighbours'.
@@ -523,6 +537,44 @@ fn align_refs(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bands_are_monotone_and_hold_both_corners() {
+        for band in [
+            Band::full(5, 3),
+            Band::diagonal(100, 40, 3),
+            Band::around(&[(0, 0), (10, 2), (11, 30), (50, 31)], 50, 31, 2),
+        ] {
+            let (n, m) = (band.rows(), band.cols());
+            assert!(band.contains(0, 0) && band.contains(n, m));
+            for i in 1..=n {
+                let (p, r) = (band.row(i - 1), band.row(i));
+                assert!(r.start() >= p.start() && r.end() >= p.end());
+                assert!(r.start() <= p.end(), "row {i} is reachable");
+            }
+            for j in 0..=m {
+                for i in band.rows_of(j) {
+                    assert!(band.contains(i, j));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn best_path_follows_the_gains_inside_the_band() {
+        // Reward the diagonal steps; a band around the diagonal holds them all.
+        let band = Band::around(&[(0, 0), (30, 30)], 30, 30, 2);
+        let path = best_path(&band, &[(1, 1), (1, 0), (0, 1)], |i, di, j, dj| {
+            Some(if di == 1 && dj == 1 && i == j {
+                1.0
+            } else {
+                -1.0
+            })
+        })
+        .unwrap();
+        assert_eq!(path.len(), 30);
+        assert!(path.iter().all(|s| s.i == s.j && s.gain == 1.0));
+    }
 
     #[test]
     fn length_prob_peaks_at_equal_lengths() {

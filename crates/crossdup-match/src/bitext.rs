@@ -1,6 +1,6 @@
 //! The bitext aligner behind `crossdup align`: every sentence of two
-//! parallel texts goes into one bead (1-1, 1-0, 0-1, 2-1, 1-2, 2-2, 3-1,
-//! 1-3), for corpus building rather than copy detection.
+//! parallel texts goes into one bead (see [`MOVES`] for the shapes), for
+//! corpus building rather than copy detection.
 //!
 //! It works for any pair of languages crossdup can stem, with or without a
 //! shipped lexicon:
@@ -18,6 +18,7 @@
 //! 3. **Realignment**: the DP again, in a band around the first path, where
 //!    a bead's lexical score is the likelihood ratio of its words under the
 //!    learned lexicon against their frequency in the text (Moore, 2002).
+//!    Learning and realigning run twice by default.
 //!
 //! ```
 //! use crossdup_match::bitext::{align_bitext, article_from_lines, BitextOptions};
@@ -45,7 +46,7 @@ use crate::features::{fold, fold_key, stem_key};
 use crate::model1::{self, TrainOptions, TransTable};
 
 /// The bead shapes the aligner considers, `(first, second)` sentence counts.
-pub const MOVES: [(usize, usize); 8] = [
+pub const MOVES: [(usize, usize); 12] = [
     (1, 1),
     (1, 0),
     (0, 1),
@@ -54,17 +55,29 @@ pub const MOVES: [(usize, usize); 8] = [
     (2, 2),
     (3, 1),
     (1, 3),
+    (3, 2),
+    (2, 3),
+    (4, 1),
+    (1, 4),
 ];
 
+/// The most sentences one side of a bead holds.
+const MAX_RUN: usize = 4;
+
 /// Prior probabilities of the shapes in [`MOVES`] before any are counted
-/// (Gale and Church's, with the rarer 3-1 and 1-3 added).
-const BASE_PRIOR: [f32; 8] = [0.89, 0.005, 0.005, 0.04, 0.04, 0.01, 0.005, 0.005];
+/// (Gale and Church's, with rarer shapes added).
+const BASE_PRIOR: [f32; 12] = [
+    0.89, 0.005, 0.005, 0.04, 0.04, 0.01, 0.005, 0.005, 0.002, 0.002, 0.002, 0.002,
+];
 
 /// Settings of [`align_bitext`].
 #[derive(Clone, Copy, Debug)]
 pub struct BitextOptions {
     /// Learn a lexicon from the first pass and realign with it.
     pub realign: bool,
+    /// Rounds of learning and realigning (each learns from the previous
+    /// round's path).
+    pub realign_passes: usize,
     /// EM iterations for the learned lexicon.
     pub em_iterations: usize,
     /// Half-width, in sentences, of the band around the first pass's path
@@ -86,11 +99,12 @@ impl Default for BitextOptions {
     fn default() -> Self {
         BitextOptions {
             realign: true,
+            realign_passes: 2,
             em_iterations: 5,
             band: 10,
             coarse_band: 4,
             full_cells: 40_000,
-            lexical_weight: 1.0,
+            lexical_weight: 1.3,
             max_training_links: 40_000,
         }
     }
@@ -201,8 +215,10 @@ impl Vocab {
     }
 }
 
-/// One text, as the aligner sees it.
-struct Side {
+/// One text, as the aligner sees it: for each sentence its length and its
+/// words. Built from an article by [`BitextSide::new`]; the article's tokens
+/// are no longer needed after that (large inputs can free them).
+pub struct BitextSide {
     chars: Vec<f32>,
     /// Whether each sentence is a structural mark with no content: a blank
     /// line, or a lone markup tag such as hunalign's paragraph mark `<p>`.
@@ -271,10 +287,10 @@ fn punct_key(class: &str) -> u64 {
     hash64(class.as_bytes()) ^ 0x7075_6e63_7475_6174
 }
 
-impl Side {
+impl BitextSide {
     /// The aligner's view of an article: for each sentence its length in
     /// characters and its words (content-word stems, numbers, punctuation).
-    fn new(art: &Article) -> Side {
+    pub fn new(art: &Article) -> BitextSide {
         let text = art.text();
         let mut vocab = Vocab::default();
         let mut chars = Vec::with_capacity(art.sentences.len());
@@ -337,7 +353,7 @@ impl Side {
                 df[x as usize] += 1;
             }
         }
-        Side {
+        BitextSide {
             chars,
             marker,
             words,
@@ -346,8 +362,14 @@ impl Side {
         }
     }
 
-    fn len(&self) -> usize {
+    /// Number of sentences.
+    pub fn len(&self) -> usize {
         self.chars.len()
+    }
+
+    /// Whether the text has no sentences.
+    pub fn is_empty(&self) -> bool {
+        self.chars.is_empty()
     }
 }
 
@@ -442,14 +464,20 @@ impl LenModel {
     }
 }
 
-/// Log priors indexed by `[di][dj]`.
-type Priors = [[f32; 4]; 4];
+/// Discounts of the shapes' priors, applied also to priors counted on a
+/// path: the length model favours merged beads (a sum of lengths deviates
+/// less, relatively, than its parts), so 2-2 and the larger shapes must be
+/// rarer a priori than they are in the data to be taken as often.
+const DISCOUNT: [f32; 12] = [1.0, 1.0, 1.0, 1.0, 1.0, 0.2, 1.0, 1.0, 0.1, 0.1, 0.1, 0.1];
 
-fn log_priors(p: &[f32; 8]) -> Priors {
+/// Log priors indexed by `[di][dj]`.
+type Priors = [[f32; MAX_RUN + 1]; MAX_RUN + 1];
+
+fn log_priors(p: &[f32; MOVES.len()]) -> Priors {
     let total: f32 = p.iter().sum();
-    let mut out = [[f32::NEG_INFINITY; 4]; 4];
+    let mut out = [[f32::NEG_INFINITY; MAX_RUN + 1]; MAX_RUN + 1];
     for (k, &(di, dj)) in MOVES.iter().enumerate() {
-        out[di][dj] = (p[k] / total).ln();
+        out[di][dj] = (DISCOUNT[k] * p[k] / total).ln();
     }
     out
 }
@@ -675,7 +703,7 @@ struct Direction {
 }
 
 impl Direction {
-    fn new(from: &Side, to: &Side, table: &TransTable, trained: &[bool]) -> Direction {
+    fn new(from: &BitextSide, to: &BitextSide, table: &TransTable, trained: &[bool]) -> Direction {
         let total: f32 = to.df.iter().map(|&d| d as f32).sum::<f32>().max(1.0);
         let v = to.vocab.len() as f32;
         let p: Vec<f32> = to
@@ -708,10 +736,10 @@ impl Direction {
     /// given `from` sentences `fi..fi+di` (Model 1), against their frequency.
     fn llr(
         &self,
-        from: &Side,
+        from: &BitextSide,
         fi: usize,
         di: usize,
-        to: &Side,
+        to: &BitextSide,
         tj: usize,
         dj: usize,
         acc: &mut Vec<f32>,
@@ -789,13 +817,13 @@ fn unscatter(dense: &mut [f32], vecs: &[Vec<(u32, f32)>], range: std::ops::Range
 /// bead it takes part in, so the cost per bead is one look-up per word.
 fn lexical_table(
     band: &Band,
-    a: &Side,
-    b: &Side,
+    a: &BitextSide,
+    b: &BitextSide,
     fwd: &Direction,
     bwd: &Direction,
-) -> Vec<[f32; 8]> {
+) -> Vec<[f32; MOVES.len()]> {
     let (n, m) = (a.len(), b.len());
-    let mut out = vec![[0f32; 8]; band.cells()];
+    let mut out = vec![[0f32; MOVES.len()]; band.cells()];
     let words_a: Vec<f32> = a.words.iter().map(|w| w.len() as f32).collect();
     let words_b: Vec<f32> = b.words.iter().map(|w| w.len() as f32).collect();
     // Forward: the words of b explained by groups of a's sentences.
@@ -807,8 +835,8 @@ fn lexical_table(
         if c0 >= c1 {
             continue;
         }
-        let y_end = (c1 + 3).min(m);
-        for di in 1..=3usize.min(n - i) {
+        let y_end = (c1 + MAX_RUN).min(m);
+        for di in 1..=MAX_RUN.min(n - i) {
             scatter(&mut dense, &fwd.vecs, i..i + di);
             let l: f32 = words_a[i..i + di].iter().sum();
             let ln_l = (l + 1.0).ln();
@@ -822,7 +850,7 @@ fn lexical_table(
                     continue;
                 };
                 let mut acc = 0.0f32;
-                for dj in 1..=3usize.min(m - j) {
+                for dj in 1..=MAX_RUN.min(m - j) {
                     acc += per_y[j + dj - 1 - c0];
                     if let Some(k) = MOVES.iter().position(|&mv| mv == (di, dj)) {
                         out[cell][k] += 0.5 * acc;
@@ -841,8 +869,8 @@ fn lexical_table(
         if r0 >= r1 {
             continue;
         }
-        let x_end = (r1 + 3).min(n);
-        for dj in 1..=3usize.min(m - j) {
+        let x_end = (r1 + MAX_RUN).min(n);
+        for dj in 1..=MAX_RUN.min(m - j) {
             scatter(&mut dense, &bwd.vecs, j..j + dj);
             let l: f32 = words_b[j..j + dj].iter().sum();
             let ln_l = (l + 1.0).ln();
@@ -856,7 +884,7 @@ fn lexical_table(
                     continue;
                 };
                 let mut acc = 0.0f32;
-                for di in 1..=3usize.min(n - i) {
+                for di in 1..=MAX_RUN.min(n - i) {
                     acc += per_x[i + di - 1 - r0];
                     if let Some(k) = MOVES.iter().position(|&mv| mv == (di, dj)) {
                         out[cell][k] += 0.5 * acc;
@@ -871,8 +899,8 @@ fn lexical_table(
 
 /// The realignment model: length, bead priors and the learned lexicon.
 struct SecondPass<'a> {
-    a: &'a Side,
-    b: &'a Side,
+    a: &'a BitextSide,
+    b: &'a BitextSide,
     len: LenModel,
     prior: Priors,
     fwd: Direction,
@@ -899,7 +927,7 @@ impl SecondPass<'_> {
 
 /// Estimates the length model's variance from the 1-1 links of a path
 /// (the most deviant tenth left out).
-fn estimate_variance(path: &[Step], a: &Side, b: &Side, c: f32) -> f32 {
+fn estimate_variance(path: &[Step], a: &BitextSide, b: &BitextSide, c: f32) -> f32 {
     let mut r: Vec<f32> = path
         .iter()
         .filter(|s| s.di == 1 && s.dj == 1)
@@ -920,16 +948,16 @@ fn estimate_variance(path: &[Step], a: &Side, b: &Side, c: f32) -> f32 {
 }
 
 /// Bead priors re-estimated from a path's shapes, smoothed towards the defaults.
-fn estimate_priors(path: &[Step]) -> [f32; 8] {
-    let mut counts = [0f32; 8];
+fn estimate_priors(path: &[Step]) -> [f32; MOVES.len()] {
+    let mut counts = [0f32; MOVES.len()];
     for s in path {
         if let Some(k) = MOVES.iter().position(|&mv| mv == (s.di, s.dj)) {
             counts[k] += 1.0;
         }
     }
     let total: f32 = counts.iter().sum();
-    let mut out = [0f32; 8];
-    for k in 0..8 {
+    let mut out = [0f32; MOVES.len()];
+    for k in 0..MOVES.len() {
         out[k] = (counts[k] + 50.0 * BASE_PRIOR[k]) / (total + 50.0);
     }
     out
@@ -939,8 +967,11 @@ fn estimate_priors(path: &[Step]) -> [f32; 8] {
 /// [`crossdup_text::analyze()`] or [`article_from_lines`]). Every sentence
 /// ends up in exactly one bead, in order.
 pub fn align_bitext(aa: &Article, ab: &Article, opts: &BitextOptions) -> BitextAlignment {
-    let a = Side::new(aa);
-    let b = Side::new(ab);
+    align_sides(&BitextSide::new(aa), &BitextSide::new(ab), opts)
+}
+
+/// [`align_bitext`] on texts already turned into [`BitextSide`]s.
+pub fn align_sides(a: &BitextSide, b: &BitextSide, opts: &BitextOptions) -> BitextAlignment {
     let (n, m) = (a.len(), b.len());
     if n == 0 || m == 0 {
         let beads = (0..n)
@@ -1023,8 +1054,6 @@ pub fn align_bitext(aa: &Article, ab: &Article, opts: &BitextOptions) -> BitextA
         anch: anch_b,
     };
     let path1 = first.path(&ua, &ub, 0);
-    drop(ua);
-    drop(ub);
     if !opts.realign {
         let sp = SecondPass {
             a: &a,
@@ -1051,12 +1080,43 @@ pub fn align_bitext(aa: &Article, ab: &Article, opts: &BitextOptions) -> BitextA
         };
     }
 
-    // The learned lexicon, from the first pass's confident links.
+    let mut cands_rev: Vec<Vec<(u32, f32)>> = vec![Vec::new(); b.vocab.len()];
+    for (s, cs) in cands.iter().enumerate() {
+        for &(w, x) in cs {
+            cands_rev[w as usize].push((s as u32, x));
+        }
+    }
+    let mut path = path1;
+    let mut result = None;
+    for _ in 0..opts.realign_passes.max(1) {
+        let (p, sp, entries) = realign(&a, &b, &path, &cands, &cands_rev, c, opts);
+        path = p;
+        result = Some((sp, entries));
+    }
+    let (sp, lexicon_entries) = result.expect("at least one pass");
+    BitextAlignment {
+        beads: beads_of(&path, &sp),
+        lexicon_entries,
+    }
+}
+
+/// Learns a lexicon from the confident links of `path` and aligns again in
+/// a band around it.
+fn realign<'a>(
+    a: &'a BitextSide,
+    b: &'a BitextSide,
+    path: &[Step],
+    cands: &[Vec<(u32, f32)>],
+    cands_rev: &[Vec<(u32, f32)>],
+    c: f32,
+    opts: &BitextOptions,
+) -> (Vec<Step>, SecondPass<'a>, usize) {
+    let (n, m) = (a.len(), b.len());
     let len2 = LenModel {
         c,
-        s2: estimate_variance(&path1, &a, &b, c),
+        s2: estimate_variance(path, a, b, c),
     };
-    let mut links: Vec<&Step> = path1
+    let mut links: Vec<&Step> = path
         .iter()
         .filter(|s| s.di > 0 && s.dj > 0 && s.di + s.dj <= 3)
         .filter(|s| {
@@ -1072,7 +1132,7 @@ pub fn align_bitext(aa: &Article, ab: &Article, opts: &BitextOptions) -> BitextA
             .collect();
     }
     const MAX_WORDS: usize = 100;
-    let gather = |side: &Side, from: usize, count: usize| -> Vec<u32> {
+    let gather = |side: &BitextSide, from: usize, count: usize| -> Vec<u32> {
         let mut v = sorted_union(
             &side.words[from..from + count]
                 .iter()
@@ -1082,13 +1142,11 @@ pub fn align_bitext(aa: &Article, ab: &Article, opts: &BitextOptions) -> BitextA
         v.truncate(MAX_WORDS);
         v
     };
-    let (mut train_a, mut train_b): (Vec<Vec<u32>>, Vec<Vec<u32>>) = links
+    let (train_a, train_b): (Vec<Vec<u32>>, Vec<Vec<u32>>) = links
         .iter()
-        .map(|s| (gather(&a, s.i, s.di), gather(&b, s.j, s.dj)))
+        .map(|s| (gather(a, s.i, s.di), gather(b, s.j, s.dj)))
         .filter(|(x, y)| !x.is_empty() && !y.is_empty())
         .unzip();
-    train_a.shrink_to_fit();
-    train_b.shrink_to_fit();
     let mut trained_a = vec![false; a.vocab.len()];
     let mut trained_b = vec![false; b.vocab.len()];
     for v in &train_a {
@@ -1110,30 +1168,22 @@ pub fn align_bitext(aa: &Article, ab: &Article, opts: &BitextOptions) -> BitextA
         .zip(&train_b)
         .map(|(x, y)| (&x[..], &y[..]))
         .collect();
-    let t_fwd = model1::train(&fwd_pairs, a.vocab.len(), b.vocab.len(), &cands, &topts);
-    let mut cands_rev: Vec<Vec<(u32, f32)>> = vec![Vec::new(); b.vocab.len()];
-    for (s, cs) in cands.iter().enumerate() {
-        for &(w, x) in cs {
-            cands_rev[w as usize].push((s as u32, x));
-        }
-    }
+    let t_fwd = model1::train(&fwd_pairs, a.vocab.len(), b.vocab.len(), cands, &topts);
     let bwd_pairs: Vec<(&[u32], &[u32])> = fwd_pairs.iter().map(|&(x, y)| (y, x)).collect();
-    let t_bwd = model1::train(&bwd_pairs, b.vocab.len(), a.vocab.len(), &cands_rev, &topts);
-    let lexicon_entries = t_fwd.len() + t_bwd.len();
-
-    // Realignment in a band around the first path.
+    let t_bwd = model1::train(&bwd_pairs, b.vocab.len(), a.vocab.len(), cands_rev, &topts);
+    let entries = t_fwd.len() + t_bwd.len();
     let sp = SecondPass {
-        a: &a,
-        b: &b,
+        a,
+        b,
         len: len2,
-        prior: log_priors(&estimate_priors(&path1)),
-        fwd: Direction::new(&a, &b, &t_fwd, &trained_b),
-        bwd: Direction::new(&b, &a, &t_bwd, &trained_a),
+        prior: log_priors(&estimate_priors(path)),
+        fwd: Direction::new(a, b, &t_fwd, &trained_b),
+        bwd: Direction::new(b, a, &t_bwd, &trained_a),
         lambda: opts.lexical_weight,
     };
-    let band = Band::around(&points(&path1), n, m, opts.band);
-    let lex = lexical_table(&band, &a, &b, &sp.fwd, &sp.bwd);
-    let path2 = best_path(&band, &MOVES, |i, di, j, dj| {
+    let band = Band::around(&points(path), n, m, opts.band);
+    let lex = lexical_table(&band, a, b, &sp.fwd, &sp.bwd);
+    let next = best_path(&band, &MOVES, |i, di, j, dj| {
         if let Some(g) = marker_gain(&a.marker, &b.marker, i, di, j, dj) {
             return g;
         }
@@ -1146,11 +1196,8 @@ pub fn align_bitext(aa: &Article, ab: &Article, opts: &BitextOptions) -> BitextA
         }
         Some(g)
     })
-    .unwrap_or(path1);
-    BitextAlignment {
-        beads: beads_of(&path2, &sp),
-        lexicon_entries,
-    }
+    .unwrap_or_else(|| path.to_vec());
+    (next, sp, entries)
 }
 
 /// Beads of a path, each with its confidence under the model `sp`.
@@ -1196,8 +1243,82 @@ mod tests {
     fn cognates_and_inflected_names() {
         assert!(cognate("winston", "winstonnak"));
         assert!(cognate("president", "presidente"));
-        assert!(!cognate("house", "horse"));
+        assert!(!cognate("winter", "water"));
         assert!(!cognate("tree", "trees"));
+    }
+
+    /// A text of `n` made-up sentences, each with a number and a name of its own.
+    fn made_up(n: usize, split: Option<usize>, drop: Option<usize>) -> String {
+        let mut out = String::new();
+        for k in 0..n {
+            if Some(k) == drop {
+                continue;
+            }
+            let words = ["river", "market", "station", "harbour", "council", "winter"];
+            let w = words[k % words.len()];
+            let len = 3 + (k * 7) % 11;
+            let filler = "and then some more words follow ".repeat(len / 3);
+            if Some(k) == split {
+                out.push_str(&format!("Sentence {k} about the {w} of Zorbax{k}.\n"));
+                out.push_str(&format!("It goes on {filler}.\n"));
+            } else {
+                out.push_str(&format!(
+                    "Sentence {k} about the {w} of Zorbax{k}, it goes on {filler}.\n"
+                ));
+            }
+        }
+        out
+    }
+
+    fn pairs(a: &str, b: &str, opts: &BitextOptions) -> Vec<((usize, usize), (usize, usize))> {
+        let a = article_from_lines(Document::new("a", a), Lang::En);
+        let b = article_from_lines(Document::new("b", b), Lang::En);
+        align_bitext(&a, &b, opts)
+            .beads
+            .iter()
+            .map(|x| (x.a, x.b))
+            .collect()
+    }
+
+    #[test]
+    fn finds_a_split_sentence_and_a_dropped_one() {
+        let a = made_up(40, None, None);
+        let b = made_up(40, Some(12), Some(30));
+        let p = pairs(&a, &b, &BitextOptions::default());
+        assert!(p.contains(&((12, 13), (12, 14))), "{p:?}");
+        // The sentence missing from `b` is left out or joins a neighbour (the
+        // length model prefers the latter); either way no other sentence is
+        // displaced.
+        let with_30 = p.iter().find(|(x, _)| x.0 <= 30 && 30 < x.1).unwrap();
+        assert!(
+            with_30.1 .0 == with_30.1 .1 || with_30.0 .1 - with_30.0 .0 == 2,
+            "{p:?}"
+        );
+        assert!(
+            p.contains(&((29, 30), (30, 31))) || p.contains(&((31, 32), (31, 32))),
+            "{p:?}"
+        );
+        assert!(p.contains(&((32, 33), (32, 33))), "{p:?}");
+        assert!(p.contains(&((39, 40), (39, 40))), "{p:?}");
+    }
+
+    #[test]
+    fn coarse_to_fine_recovers_the_alignment_of_long_texts() {
+        // A lattice far larger than the full-DP limit forces several levels.
+        let a = made_up(1500, None, Some(700));
+        let b = made_up(1500, Some(200), None);
+        let opts = BitextOptions {
+            full_cells: 2_000,
+            ..BitextOptions::default()
+        };
+        let p = pairs(&a, &b, &opts);
+        let ones = p
+            .iter()
+            .filter(|(x, y)| x.1 - x.0 == 1 && y.1 - y.0 == 1)
+            .count();
+        assert!(ones >= 1490, "{ones} 1-1 links");
+        assert!(p.contains(&((200, 201), (200, 202))));
+        assert!(p.contains(&((1498, 1499), (1500, 1501))));
     }
 
     #[test]
