@@ -734,6 +734,7 @@ impl Direction {
 
     /// Log-likelihood ratio of the words of `to` sentences `tj..tj+dj`
     /// given `from` sentences `fi..fi+di` (Model 1), against their frequency.
+    #[allow(clippy::too_many_arguments)]
     fn llr(
         &self,
         from: &BitextSide,
@@ -1056,19 +1057,19 @@ pub fn align_sides(a: &BitextSide, b: &BitextSide, opts: &BitextOptions) -> Bite
     let path1 = first.path(&ua, &ub, 0);
     if !opts.realign {
         let sp = SecondPass {
-            a: &a,
-            b: &b,
+            a,
+            b,
             len: len1,
             prior: prior1,
             fwd: Direction::new(
-                &a,
-                &b,
+                a,
+                b,
                 &TransTable::empty(a.vocab.len(), b.vocab.len()),
                 &vec![false; b.vocab.len()],
             ),
             bwd: Direction::new(
-                &b,
-                &a,
+                b,
+                a,
                 &TransTable::empty(b.vocab.len(), a.vocab.len()),
                 &vec![false; a.vocab.len()],
             ),
@@ -1089,7 +1090,7 @@ pub fn align_sides(a: &BitextSide, b: &BitextSide, opts: &BitextOptions) -> Bite
     let mut path = path1;
     let mut result = None;
     for _ in 0..opts.realign_passes.max(1) {
-        let (p, sp, entries) = realign(&a, &b, &path, &cands, &cands_rev, c, opts);
+        let (p, sp, entries) = realign(a, b, &path, &cands, &cands_rev, c, opts);
         path = p;
         result = Some((sp, entries));
     }
