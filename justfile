@@ -35,13 +35,21 @@ eval:
     python3 {{shared}}/bench/score.py pairs {{shared}}/bench/ddtp-dev/gold.tsv out/ddtp.jsonl --scope cross --kind translation
     python3 {{shared}}/bench/score.py align {{shared}}/bench/ddtp-dev/gold_align.tsv out/ddtp.jsonl --docs {{shared}}/bench/ddtp-dev/docs
 
-# Benchmarks: crossdup against the MinHash LSH peer on the same folders, both scored,
-# then the HTTP check-latency benchmark (benches/serve_bench.py).
+# Benchmarks: whole `crossdup scan` runs against the MinHash LSH peers (datasketch, rensa) on the
+# same folders with documents/s, MB/s, peak RSS and ratios, thread scaling, all three scored on
+# feed-dev (benches/harness.py); then the function benchmarks (divan, crates/crossdup/benches).
 bench:
     cargo build --release
-    benches/peers.sh {{shared}}/bench/ddtp-dev/docs/en
-    benches/peers.sh {{shared}}/bench/feed-dev/docs {{shared}}/bench/feed-dev/gold.tsv
-    /usr/bin/time -f "ddtp-dev/docs: %e s, %M KB max RSS" {{bin}} scan {{shared}}/bench/ddtp-dev/docs --format jsonl --quiet > /dev/null
+    python3 benches/harness.py {{shared}}/bench/ddtp-dev/docs/en {{shared}}/bench/ddtp-dev/docs --scaling {{shared}}/bench/ddtp-dev/docs
+    cargo bench -p crossdup --bench pipeline
+
+# The scale benchmark on Debian's description translations (about 144,000 documents; built by
+# benches/scale_corpus.py into `corpus` when missing, which runs apt-get and needs root).
+bench-scale corpus="../scale-corpus":
+    cargo build --release
+    [ -d {{corpus}}/en ] || python3 benches/scale_corpus.py --out {{corpus}}
+    python3 benches/harness.py {{corpus}}/en --scaling {{corpus}}/en
+    python3 benches/harness.py {{corpus}} --peers "" --no-score
 
 # crossdup align against hunalign on hunalign's hand-aligned test suite (strict/lax F1, seconds),
 # then a 100,000-sentence synthetic pair (seconds, peak RSS). HUNALIGN=path picks a hunalign binary.

@@ -8,13 +8,8 @@
 //! (document, term) entry. Documents can be put in groups (languages): the
 //! postings of a term are sorted by group, so a query restricted to one group,
 //! or to every group but one, never reads the others' postings.
-//!
-//! Queries read the query's rarest terms first and stop taking in new
-//! documents once the query weight left unread cannot lift an unseen
-//! document above the `k`-th best found (a bound from the Cauchy-Schwarz
-//! inequality). The scores returned are exact: the documents kept are scored
-//! again on their full bags, summing in the same order as a plain
-//! term-at-a-time scan would.
+//! Queries accumulate dot products in a dense per-thread array (see
+//! [`MemIndex::searcher`]) rather than a hash map.
 
 use rustc_hash::FxHashMap;
 
@@ -230,7 +225,6 @@ impl MemIndex {
             ix: self,
             acc: vec![0.0; self.groups.len()],
             touched: Vec::new(),
-            scratch: Vec::new(),
         }
     }
 
@@ -312,23 +306,10 @@ impl MemIndex {
 #[derive(Debug)]
 pub struct Searcher<'a> {
     ix: &'a MemIndex,
-    /// Partial dot products by internal number; 0 for documents not reached.
+    /// Dot products by internal number; 0 for documents not reached.
     acc: Vec<f32>,
     touched: Vec<u32>,
-    scratch: Vec<f32>,
 }
-
-/// A query term: term number, query weight times IDF, IDF, posting count.
-#[derive(Clone, Copy)]
-struct QTerm {
-    tid: u32,
-    qv: f32,
-    idf: f32,
-    len: u32,
-}
-
-/// Relative slack for comparisons between sums taken in different orders.
-const SLACK: f32 = 1e-4;
 
 impl Searcher<'_> {
     /// The `k` documents most similar to document `doc` (itself excluded) in
@@ -370,51 +351,18 @@ impl Searcher<'_> {
         if norm == 0.0 || k == 0 {
             return Vec::new();
         }
-        let mut q: Vec<QTerm> = bag
-            .iter()
-            .filter_map(|&(tid, w)| {
-                let idf = ix.idf[tid as usize];
-                (idf > 0.0).then(|| QTerm {
-                    tid,
-                    qv: w * idf,
-                    idf,
-                    len: ix.post_start[tid as usize + 1] - ix.post_start[tid as usize],
-                })
-            })
-            .collect();
-        // The query's weight for every term, for exact rescoring.
-        let mut qmap: Vec<(u32, f32)> = q.iter().map(|t| (t.tid, t.qv)).collect();
-        qmap.sort_unstable_by_key(|e| e.0);
-        // Rarest first; `rest[i]` is the squared weight of terms i.. .
-        q.sort_by_key(|t| t.len);
-        let mut rest = vec![0f64; q.len() + 1];
-        for i in (0..q.len()).rev() {
-            rest[i] = rest[i + 1] + (q[i].qv as f64) * (q[i].qv as f64);
-        }
         let spans = ix.spans(groups);
-        let ok = |internal: u32| {
-            let d = ix.order[internal as usize];
-            Some(d) != skip && keep(d)
-        };
-        let partial = |acc: f32, internal: u32| {
-            acc / (norm * ix.norms[ix.order[internal as usize] as usize]).max(1e-9)
-        };
-        // Bound on the score of any document not reached yet.
-        let mut unseen = 0f32;
-        let mut since_check = 0usize;
-        for (pos, t) in q.iter().enumerate() {
-            if t.len >= 64 && since_check >= self.touched.len().max(256) {
-                since_check = 0;
-                let bound = ((rest[pos].sqrt() as f32) / norm) * (1.0 + SLACK) + 1e-6;
-                let theta = self.kth_partial(k, min_score, &ok, &partial);
-                if bound < theta {
-                    unseen = bound;
-                    break;
-                }
+        // Term at a time, in the bag's order: each document's sum is taken in
+        // the same order as a plain scan's, so scores are the same to the bit.
+        for &(tid, w) in bag {
+            let idf = ix.idf[tid as usize];
+            if idf == 0.0 {
+                continue;
             }
+            let qw = w * idf;
             let (s, e) = (
-                ix.post_start[t.tid as usize] as usize,
-                ix.post_start[t.tid as usize + 1] as usize,
+                ix.post_start[tid as usize] as usize,
+                ix.post_start[tid as usize + 1] as usize,
             );
             let docs = &ix.post_docs[s..e];
             let weights = &ix.post_weights[s..e];
@@ -426,63 +374,31 @@ impl Searcher<'_> {
                     if *slot == 0.0 {
                         self.touched.push(d);
                     }
-                    *slot += t.qv * dw * t.idf;
+                    *slot += qw * dw * idf;
                 }
-                since_check += b - a;
             }
         }
-        // Every document that can still be among the k best is scored exactly.
-        let theta = self.kth_partial(k, min_score, &ok, &partial);
         let mut out: Vec<Candidate> = Vec::new();
         for &d in &self.touched {
-            let p = partial(self.acc[d as usize], d);
-            if p * (1.0 + SLACK) + unseen + 1e-6 < theta || !ok(d) {
-                continue;
-            }
+            let dot = std::mem::take(&mut self.acc[d as usize]);
             let ext = ix.order[d as usize];
-            let mut dot = 0f32;
-            for (tid, dw) in ix.bag(ext) {
-                if let Ok(i) = qmap.binary_search_by_key(&tid, |e| e.0) {
-                    dot += qmap[i].1 * dw * ix.idf[tid as usize];
-                }
+            if Some(ext) == skip || !keep(ext) {
+                continue;
             }
             let score = dot / (norm * ix.norms[ext as usize]).max(1e-9);
             if score >= min_score {
                 out.push(Candidate { doc: ext, score });
             }
         }
-        for &d in &self.touched {
-            self.acc[d as usize] = 0.0;
-        }
         self.touched.clear();
-        out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
-        out.truncate(k);
+        let best_first =
+            |a: &Candidate, b: &Candidate| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc));
+        if out.len() > k {
+            out.select_nth_unstable_by(k - 1, best_first);
+            out.truncate(k);
+        }
+        out.sort_by(best_first);
         out
-    }
-
-    /// A lower bound on the k-th best score among the documents reached (their
-    /// partial scores only grow), and never below `min_score`, with slack.
-    fn kth_partial(
-        &mut self,
-        k: usize,
-        min_score: f32,
-        ok: &impl Fn(u32) -> bool,
-        partial: &impl Fn(f32, u32) -> f32,
-    ) -> f32 {
-        self.scratch.clear();
-        for &d in &self.touched {
-            if ok(d) {
-                self.scratch.push(partial(self.acc[d as usize], d));
-            }
-        }
-        let floor = min_score * (1.0 - SLACK) - 1e-6;
-        if self.scratch.len() < k {
-            return floor;
-        }
-        let (_, kth, _) = self
-            .scratch
-            .select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a));
-        (*kth * (1.0 - SLACK) - 1e-6).max(floor)
     }
 }
 
@@ -588,9 +504,9 @@ mod tests {
     }
 
     #[test]
-    fn pruned_search_equals_a_full_scan() {
+    fn search_equals_a_full_scan() {
         // Random bags over a Zipf-like vocabulary, with near copies, so that
-        // common terms have long postings and pruning has work to do.
+        // common terms have long postings and some pass the cap.
         let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
         let mut next = move || {
             seed ^= seed << 13;

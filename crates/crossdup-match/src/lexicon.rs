@@ -13,8 +13,12 @@ use crate::resources::read_data_file;
 /// Translations of a language's stems into English stems, with weights in `(0, 1]`.
 #[derive(Debug, Default)]
 pub struct Lexicon {
-    map: FxHashMap<String, (Vec<(String, f32)>, Box<[u64]>)>,
+    map: FxHashMap<String, Entry>,
 }
+
+/// The translations of one source stem, and their pivot keys in the same order.
+#[derive(Debug, Default)]
+struct Entry(Vec<(String, f32)>, Box<[u64]>);
 
 impl Lexicon {
     /// Builds a lexicon from `word<TAB>english_word<TAB>weight` lines; both
@@ -43,7 +47,7 @@ impl Lexicon {
                 v.sort_by(|x, y| y.1.total_cmp(&x.1).then_with(|| x.0.cmp(&y.0)));
                 v.truncate(per_word);
                 let keys = v.iter().map(|(e, _)| pivot_key(e)).collect();
-                (k, (v, keys))
+                (k, Entry(v, keys))
             })
             .collect();
         Lexicon { map }

@@ -58,7 +58,36 @@ fn lang_index(lang: Lang) -> usize {
 /// assert_eq!(stem("funzionari", Lang::It), stem("funzionario", Lang::It));
 /// ```
 pub fn stem(word: &str, lang: Lang) -> String {
-    stemmers()[lang_index(lang)].stem(word).into_owned()
+    with_stem(word, lang, str::to_owned)
+}
+
+/// Most words a thread remembers the stems of, per language; the memory is
+/// emptied when full.
+const STEM_CACHE: usize = 1 << 15;
+
+/// Calls `f` with the Snowball stem of `word`, from a per-thread memory of
+/// the words met before: words repeat, and stemming is the costly part of
+/// tokenising (and of loading lexicons and thesauri).
+fn with_stem<R>(word: &str, lang: Lang, f: impl FnOnce(&str) -> R) -> R {
+    use std::cell::RefCell;
+    type Memo = Vec<rustc_hash::FxHashMap<Box<str>, Box<str>>>;
+    thread_local! {
+        static MEMO: RefCell<Memo> = RefCell::new(vec![Default::default(); Lang::ALL.len()]);
+    }
+    MEMO.with(|m| {
+        let mut m = m.borrow_mut();
+        let memo = &mut m[lang_index(lang)];
+        if let Some(s) = memo.get(word) {
+            return f(s);
+        }
+        let s = stemmers()[lang_index(lang)].stem(word);
+        let r = f(&s);
+        if memo.len() >= STEM_CACHE {
+            memo.clear();
+        }
+        memo.insert(word.into(), s.into());
+        r
+    })
 }
 
 /// The stop words of `lang`, normalised as tokens are.
@@ -151,7 +180,6 @@ pub fn tokenize(text: &str, start: usize, end: usize, lang: Lang) -> Vec<Token> 
     let mut out = Vec::new();
     let s = &text[start..end];
     let chars: Vec<(usize, char)> = s.char_indices().collect();
-    let stemmer = &stemmers()[lang_index(lang)];
     let mut i = 0;
     while i < chars.len() {
         let (p, c) = chars[i];
@@ -176,7 +204,7 @@ pub fn tokenize(text: &str, start: usize, end: usize, lang: Lang) -> Vec<Token> 
                 while k < chars.len() && chars[k].1.is_alphanumeric() {
                     k += 1;
                 }
-                push_word(&mut out, s, start, &chars, i, k, lang, stemmer);
+                push_word(&mut out, s, start, &chars, i, k, lang);
                 i = k;
                 continue;
             }
@@ -197,7 +225,7 @@ pub fn tokenize(text: &str, start: usize, end: usize, lang: Lang) -> Vec<Token> 
             while j < chars.len() && (chars[j].1.is_alphanumeric() || is_joiner(chars[j].1)) {
                 j += 1;
             }
-            push_word(&mut out, s, start, &chars, i, j, lang, stemmer);
+            push_word(&mut out, s, start, &chars, i, j, lang);
             i = j;
         } else {
             i += 1;
@@ -220,14 +248,13 @@ fn push_word(
     i: usize,
     j: usize,
     lang: Lang,
-    stemmer: &Stemmer,
 ) {
     let p = chars[i].0;
     let e = if j < chars.len() { chars[j].0 } else { s.len() };
     let raw = &s[p..e];
     let norm = normalize(raw).text;
     let stop = is_stop_word(&norm, lang);
-    let stem = stemmer.stem(&norm).into_owned();
+    let stem = with_stem(&norm, lang, str::to_owned);
     out.push(Token {
         start: (base + p) as u32,
         end: (base + e) as u32,

@@ -145,6 +145,7 @@ pub fn scan(docs: Vec<Document>, opts: &ScanOptions, progress: Progress<'_>) -> 
             Err(f) => out.failures.push(f),
         }
     }
+    release_free_memory();
     let pairs = find_pairs(&profiles, opts, progress);
     out.pairs = pairs;
     out.clusters = assign_clusters(&mut out.pairs, &profiles, &published);
@@ -160,6 +161,23 @@ pub const MAX_DF_SHARE: f32 = 0.05;
 /// common enough to say little).
 pub const MAX_DF: usize = 1000;
 
+/// Hands the memory freed by analysis (texts, tokens) back to the system:
+/// glibc keeps freed blocks scattered between the profiles, which inflates
+/// the peak of the stages that follow.
+fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        extern "C" {
+            fn malloc_trim(pad: usize) -> i32;
+        }
+        // SAFETY: malloc_trim only returns unused heap pages to the kernel;
+        // it takes no pointers and is safe to call at any time.
+        unsafe {
+            malloc_trim(0);
+        }
+    }
+}
+
 /// Finds and verifies the copy pairs among profiles.
 pub fn find_pairs(
     profiles: &[Profile],
@@ -170,10 +188,14 @@ pub fn find_pairs(
     // Two candidate indexes: native terms for copies in one language, pivot
     // (English) terms for translations.
     let build = |f: fn(&Profile) -> Vec<(u64, u32)>| {
-        let terms: Vec<Vec<(u64, u32)>> = profiles.par_iter().map(f).collect();
         let mut index = MemIndex::new();
-        for (t, p) in terms.iter().zip(profiles) {
-            index.add_in_group(t, p.lang as u32);
+        // Terms are made in parallel a chunk at a time, so that only one
+        // chunk's bags exist beside the index.
+        for chunk in profiles.chunks(8192) {
+            let terms: Vec<Vec<(u64, u32)>> = chunk.par_iter().map(f).collect();
+            for (t, p) in terms.iter().zip(chunk) {
+                index.add_in_group(t, p.lang as u32);
+            }
         }
         index.freeze_capped(MAX_DF_SHARE, MAX_DF);
         index
@@ -205,8 +227,12 @@ pub fn find_pairs(
         )
         .flatten_iter()
         .collect();
+    // The indexes are done with: their memory goes before verification.
+    drop(mono);
+    drop(pivot);
     cands.sort_unstable();
     cands.dedup();
+    cands.shrink_to_fit();
     let total = cands.len() as u64;
     let done = std::sync::atomic::AtomicU64::new(0);
     let mut pairs: Vec<PairRecord> = cands
