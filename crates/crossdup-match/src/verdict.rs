@@ -102,6 +102,12 @@ pub struct PairMatch {
     pub links: Vec<Link>,
 }
 
+/// Whether two set sizes are comparable: the larger at most three times the
+/// smaller. The pre-filter asks more of pairs that are not.
+fn comparable(p: usize, q: usize) -> bool {
+    p.min(q) * 3 >= p.max(q)
+}
+
 /// Compares two profiles and gives a verdict, or `None` when they are not copies.
 pub fn compare(a: &Profile, b: &Profile, vp: &VerdictParams) -> Option<PairMatch> {
     if a.sents.is_empty() || b.sents.is_empty() {
@@ -131,29 +137,18 @@ pub fn compare(a: &Profile, b: &Profile, vp: &VerdictParams) -> Option<PairMatch
     {
         use crate::features::containment;
         let plausible = if same {
-            let (x, y) = (
-                a.stem_set.len().min(b.stem_set.len()),
-                a.stem_set.len().max(b.stem_set.len()),
-            );
-            let (sx, sy) = (
-                a.spots.len().min(b.spots.len()),
-                a.spots.len().max(b.spots.len()),
-            );
-            let need = if sx * 3 >= sy {
+            let need = if comparable(a.spots.len(), b.spots.len()) {
                 vp.prefilter_spots
             } else {
                 vp.prefilter_spots * 2.0
             };
             containment(&a.spots, &b.spots) >= need
-                || (containment(&a.stem_set, &b.stem_set) >= vp.prefilter_stems && x * 3 >= y)
+                || (containment(&a.stem_set, &b.stem_set) >= vp.prefilter_stems
+                    && comparable(a.stem_set.len(), b.stem_set.len()))
         } else {
             // A small document inside a much larger one (an excerpt) must show
             // stronger evidence: a big vocabulary contains anything a little.
-            let (x, y) = (
-                a.pivot_set.len().min(b.pivot_set.len()),
-                a.pivot_set.len().max(b.pivot_set.len()),
-            );
-            let need = if x * 3 >= y {
+            let need = if comparable(a.pivot_set.len(), b.pivot_set.len()) {
                 vp.prefilter_pivots
             } else {
                 vp.prefilter_pivots * 2.5
