@@ -429,3 +429,37 @@ fn clean_show_noise_marks_furniture() {
     assert!(!out.contains("Leave a Reply") && !out.contains("More Stories"));
     assert!(out.contains("Deputy mayor Helen Okafor"));
 }
+
+#[test]
+fn timings_name_every_stage_and_leave_the_output_alone() {
+    let plain = run(&[&"scan", &samples(), &"--format", &"jsonl", &"--quiet"]);
+    let timed = run(&[
+        &"scan",
+        &samples(),
+        &"--format",
+        &"jsonl",
+        &"--quiet",
+        &"--timings",
+    ]);
+    no_panic(&timed);
+    assert_eq!(plain.stdout, timed.stdout);
+    let err = stderr(&timed);
+    let line = err
+        .lines()
+        .find(|l| l.starts_with("crossdup: timings: "))
+        .unwrap_or_else(|| panic!("no timings line in {err}"));
+    for stage in [
+        "read",
+        "analysing",
+        "searching",
+        "aligning",
+        "output",
+        "total",
+    ] {
+        assert!(
+            line.contains(&format!("{stage} ")),
+            "{stage} missing: {line}"
+        );
+    }
+    assert!(!stderr(&plain).contains("timings"));
+}

@@ -130,6 +130,10 @@ struct ScanArgs {
     /// No progress bar or warnings.
     #[arg(long, short)]
     quiet: bool,
+    /// Print how long each stage took (reading, analysis, candidates,
+    /// verification, output) on standard error.
+    #[arg(long)]
+    timings: bool,
 }
 
 #[derive(clap::Args)]
@@ -205,6 +209,7 @@ fn run_scan(args: ScanArgs) -> Result<u8> {
             .context("setting up worker threads")?;
     }
     let stderr_tty = io::stderr().is_terminal() && !args.quiet;
+    let clock = Timings::new(args.timings);
     let mut read = read_inputs(&args.paths, &ReadOptions::default());
     if let Some(dir) = &args.index {
         let archive = crossdup::Archive::open_existing(dir)?;
@@ -240,7 +245,9 @@ fn run_scan(args: ScanArgs) -> Result<u8> {
         min_score: args.min_score,
         ..ScanOptions::default()
     };
+    clock.lap("read");
     let progress = |stage: Stage, done: u64, total: u64| {
+        clock.stage(stage);
         if let Some(b) = &bar {
             b.set_message(stage.label());
             b.set_length(total);
@@ -248,6 +255,7 @@ fn run_scan(args: ScanArgs) -> Result<u8> {
         }
     };
     let out = scan(read.documents, &opts, &progress);
+    clock.lap("verify");
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
@@ -290,6 +298,8 @@ fn run_scan(args: ScanArgs) -> Result<u8> {
         n_skipped + out.failures.len()
     );
     pr.finish(&summary)?;
+    clock.lap("output");
+    clock.report();
     if !args.quiet && format != Format::Table {
         eprintln!("crossdup: {summary}");
     }
@@ -470,4 +480,70 @@ fn run_check(args: CheckArgs) -> Result<u8> {
     } else {
         0
     })
+}
+
+/// Wall time per stage of a scan, for `--timings`. The library reports the
+/// stage it is in through the progress callback; a stage ends when the next
+/// one starts.
+struct Timings {
+    on: bool,
+    start: std::time::Instant,
+    laps: std::sync::Mutex<(std::time::Instant, Option<Stage>, Vec<(String, f64)>)>,
+}
+
+impl Timings {
+    fn new(on: bool) -> Self {
+        let now = std::time::Instant::now();
+        Timings {
+            on,
+            start: now,
+            laps: std::sync::Mutex::new((now, None, Vec::new())),
+        }
+    }
+
+    /// Ends the current stage under `name` (or the library stage running).
+    fn lap(&self, name: &str) {
+        if !self.on {
+            return;
+        }
+        let mut g = self.laps.lock().unwrap_or_else(|e| e.into_inner());
+        let now = std::time::Instant::now();
+        let secs = (now - g.0).as_secs_f64();
+        let label =
+            g.1.take()
+                .map_or(name.to_string(), |s| s.label().to_lowercase());
+        g.2.push((label, secs));
+        g.0 = now;
+    }
+
+    /// Notes the stage the library reports; a new stage closes the last.
+    fn stage(&self, stage: Stage) {
+        if !self.on {
+            return;
+        }
+        let mut g = self.laps.lock().unwrap_or_else(|e| e.into_inner());
+        if g.1 == Some(stage) {
+            return;
+        }
+        let now = std::time::Instant::now();
+        if let Some(prev) = g.1 {
+            let secs = (now - g.0).as_secs_f64();
+            g.2.push((prev.label().to_lowercase(), secs));
+            g.0 = now;
+        }
+        g.1 = Some(stage);
+    }
+
+    fn report(&self) {
+        if !self.on {
+            return;
+        }
+        let g = self.laps.lock().unwrap_or_else(|e| e.into_inner());
+        let parts: Vec<String> = g.2.iter().map(|(l, s)| format!("{l} {s:.2} s")).collect();
+        eprintln!(
+            "crossdup: timings: {}; total {:.2} s",
+            parts.join(", "),
+            self.start.elapsed().as_secs_f64()
+        );
+    }
 }

@@ -185,6 +185,7 @@ pub fn find_pairs(
     progress: Progress<'_>,
 ) -> Vec<PairRecord> {
     let n = profiles.len() as u64;
+    progress(Stage::Candidates, 0, n);
     // Two candidate indexes: native terms for copies in one language, pivot
     // (English) terms for translations.
     let build = |f: fn(&Profile) -> Vec<(u64, u32)>| {
@@ -234,6 +235,7 @@ pub fn find_pairs(
     cands.dedup();
     cands.shrink_to_fit();
     let total = cands.len() as u64;
+    progress(Stage::Verify, 0, total);
     let done = std::sync::atomic::AtomicU64::new(0);
     let mut pairs: Vec<PairRecord> = cands
         .par_iter()
