@@ -1,7 +1,7 @@
 //! Bilingual lexicons (language -> English, stem to stem, weighted) and
 //! thesauri (synonym classes within one language).
 
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 
 use crossdup_text::tokens::stem;
 use crossdup_text::Lang;
@@ -78,38 +78,34 @@ impl Lexicon {
     }
 }
 
-type Cache<T> = Mutex<FxHashMap<Lang, &'static T>>;
+/// One slot per language, each filled once.
+type Cache<T> = [OnceLock<T>; Lang::ALL.len()];
 
 /// Loads the data file `rel` of `lang` once per process with `parse`, or
-/// keeps `T::default()` when the file is missing or unreadable.
+/// keeps `T::default()` when the file is missing or unreadable. Languages
+/// load independently: a thread loading one does not hold up threads that
+/// need another, or one already loaded.
 fn load_once<T: Default + Send + Sync + 'static>(
-    cache: &'static OnceLock<Cache<T>>,
+    cache: &'static Cache<T>,
     lang: Lang,
-    rel: String,
+    rel: impl FnOnce() -> String,
     parse: impl FnOnce(&str) -> T,
 ) -> &'static T {
-    let cache = cache.get_or_init(Default::default);
-    let mut guard = cache.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(t) = guard.get(&lang) {
-        return t;
-    }
-    let value = match read_data_file(&rel) {
+    let slot = Lang::ALL.iter().position(|&l| l == lang).unwrap_or(0);
+    cache[slot].get_or_init(|| match read_data_file(&rel()) {
         Some(Ok(text)) => parse(&text),
         _ => T::default(),
-    };
-    let leaked: &'static T = Box::leak(Box::new(value));
-    guard.insert(lang, leaked);
-    leaked
+    })
 }
 
 /// The shipped lexicon `data/lexicons/<lang>-en.tsv.gz`, loaded once; an empty
 /// lexicon if the file is missing (then only anchors and cognates match).
 pub fn lexicon(lang: Lang) -> &'static Lexicon {
-    static CACHE: OnceLock<Cache<Lexicon>> = OnceLock::new();
+    static CACHE: Cache<Lexicon> = [const { OnceLock::new() }; Lang::ALL.len()];
     load_once(
         &CACHE,
         lang,
-        format!("lexicons/{}-en.tsv.gz", lang.code()),
+        || format!("lexicons/{}-en.tsv.gz", lang.code()),
         |t| Lexicon::from_tsv(t, lang, 6),
     )
 }
@@ -160,11 +156,11 @@ impl Thesaurus {
 
 /// The shipped thesaurus `data/thesaurus/<lang>.tsv.gz`, loaded once.
 pub fn thesaurus(lang: Lang) -> &'static Thesaurus {
-    static CACHE: OnceLock<Cache<Thesaurus>> = OnceLock::new();
+    static CACHE: Cache<Thesaurus> = [const { OnceLock::new() }; Lang::ALL.len()];
     load_once(
         &CACHE,
         lang,
-        format!("thesaurus/{}.tsv.gz", lang.code()),
+        || format!("thesaurus/{}.tsv.gz", lang.code()),
         |t| Thesaurus::from_tsv(t, lang, 12),
     )
 }

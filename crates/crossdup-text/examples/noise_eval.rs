@@ -30,6 +30,7 @@ fn main() {
             lines: &lines,
             lang: identify(&d.text).map(|g| g.lang),
             stats: if no_stats { None } else { Some(&stats) },
+            cues: None,
         };
         let noise: Vec<serde_json::Value> = detect(&cx)
             .iter()

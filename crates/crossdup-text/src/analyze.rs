@@ -159,6 +159,7 @@ pub fn analyze(
         lines: &lines,
         lang: first_guess,
         stats,
+        cues: None,
     });
     let in_noise = |n: u32| noise.iter().any(|f| f.lines[0] <= n && n <= f.lines[1]);
     let body: Vec<Line> = lines

@@ -109,20 +109,37 @@ fn normalize_into(text: &str, opts: NormalizeOptions, mut origin: Option<&mut Ve
             }
         }
     };
-    for (at, c) in text.char_indices() {
-        if let Some(f) = fold_typography(c) {
-            if f != '\u{0}' {
-                push(&mut out, &mut origin, f, at);
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    while at < bytes.len() {
+        // Runs of plain ASCII (all but the backquote, which typography
+        // folds) only change case.
+        let run = bytes[at..]
+            .iter()
+            .position(|&b| !b.is_ascii() || b == b'`')
+            .unwrap_or(bytes.len() - at);
+        if run > 0 {
+            let piece = &text[at..at + run];
+            if opts.fold_case {
+                out.extend(piece.bytes().map(|b| b.to_ascii_lowercase() as char));
+            } else {
+                out.push_str(piece);
             }
+            if let Some(o) = &mut origin {
+                o.extend(at as u32..(at + run) as u32);
+            }
+            at += run;
             continue;
         }
-        if c.is_ascii() {
-            let c = if opts.fold_case {
-                c.to_ascii_lowercase()
-            } else {
-                c
-            };
-            push(&mut out, &mut origin, c, at);
+        let Some(c) = text[at..].chars().next() else {
+            break;
+        };
+        let start = at;
+        at += c.len_utf8();
+        if let Some(f) = fold_typography(c) {
+            if f != '\u{0}' {
+                push(&mut out, &mut origin, f, start);
+            }
             continue;
         }
         for k in std::iter::once(c).nfkc() {
@@ -151,10 +168,10 @@ fn normalize_into(text: &str, opts: NormalizeOptions, mut origin: Option<&mut Ve
             }
             if opts.fold_case {
                 for l in k.to_lowercase() {
-                    push(&mut out, &mut origin, l, at);
+                    push(&mut out, &mut origin, l, start);
                 }
             } else {
-                push(&mut out, &mut origin, k, at);
+                push(&mut out, &mut origin, k, start);
             }
         }
     }

@@ -510,6 +510,21 @@ pub fn classify_line<'t>(
     Some(m)
 }
 
+/// The cue match of every line of a document ([`classify_line`] with the
+/// built-in table), or the matches the context already holds.
+pub fn line_cues<'a>(cx: &NoiseContext<'a>) -> std::borrow::Cow<'a, [Option<CueMatch<'static>>]> {
+    if let Some(done) = cx.cues {
+        return std::borrow::Cow::Borrowed(done);
+    }
+    let table = CueTable::builtin();
+    let pos = Positions::new(cx);
+    std::borrow::Cow::Owned(
+        (0..cx.lines.len())
+            .map(|i| classify_line(table, cx, &pos, i))
+            .collect(),
+    )
+}
+
 /// Positions of non-blank lines in a document.
 #[derive(Clone, Debug)]
 pub struct Positions {
@@ -554,10 +569,8 @@ impl NoiseDetector for CueDetector {
     }
 
     fn detect(&self, cx: &NoiseContext<'_>, out: &mut Vec<NoiseFlag>) {
-        let table = CueTable::builtin();
-        let pos = Positions::new(cx);
-        for i in 0..cx.lines.len() {
-            if let Some(m) = classify_line(table, cx, &pos, i) {
+        for (i, m) in line_cues(cx).iter().enumerate() {
+            if let Some(m) = m {
                 out.push(super::flag_lines(cx, i, i, m.kind()));
             }
         }

@@ -93,13 +93,29 @@ impl LineStats {
     /// letters and digits, or `None` for lines with nothing to compare.
     pub fn line_key(line: &str) -> Option<u64> {
         // FNV-1a of the words joined by single spaces, without the joined string.
-        let norm = crate::normalize::normalize_text(line.trim());
         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
         let mut any = false;
         let mut feed = |b: u8| {
             h ^= b as u64;
             h = h.wrapping_mul(0x0100_0000_01b3);
         };
+        let line = line.trim();
+        if line.is_ascii() {
+            // Normalising ASCII only lower-cases letters (and turns a
+            // backquote into a quote, which separates words either way).
+            for w in line.split(|c: char| !c.is_ascii_alphanumeric()) {
+                if w.is_empty() {
+                    continue;
+                }
+                if any {
+                    feed(b' ');
+                }
+                any = true;
+                w.bytes().for_each(|b| feed(b.to_ascii_lowercase()));
+            }
+            return any.then_some(h);
+        }
+        let norm = crate::normalize::normalize_text(line);
         for w in norm.split(|c: char| !c.is_alphanumeric()) {
             if w.is_empty() {
                 continue;
@@ -191,6 +207,9 @@ pub struct NoiseContext<'a> {
     pub lang: Option<Lang>,
     /// Collection statistics, when the document is part of a collection.
     pub stats: Option<&'a LineStats>,
+    /// Every line's cue match (see [`cues::line_cues`]), when already
+    /// computed: [`detect`] classifies each line once for all detectors.
+    pub cues: Option<&'a [Option<cues::CueMatch<'static>>]>,
 }
 
 /// One kind of evidence for noise.
@@ -228,6 +247,11 @@ pub fn flag_lines(cx: &NoiseContext<'_>, first: usize, last: usize, kind: NoiseK
 /// [`DETECTORS`] order) that flagged it; consecutive lines of one kind make
 /// one block, and blank lines between two lines of a block belong to it.
 pub fn detect(cx: &NoiseContext<'_>) -> Vec<NoiseFlag> {
+    let classified = cues::line_cues(cx);
+    let cx = &NoiseContext {
+        cues: Some(&classified),
+        ..*cx
+    };
     let mut raw = Vec::new();
     let mut per_line: Vec<Option<NoiseKind>> = vec![None; cx.lines.len()];
     for d in DETECTORS {
@@ -286,6 +310,7 @@ pub(crate) mod tests {
             lines: &lines,
             lang: None,
             stats,
+            cues: None,
         };
         let flags = detect(&cx);
         for w in flags.windows(2) {
@@ -295,6 +320,22 @@ pub(crate) mod tests {
             assert!(f.start <= f.end && f.end <= text.len());
         }
         flags.iter().flat_map(|f| f.lines[0]..=f.lines[1]).collect()
+    }
+
+    #[test]
+    fn ascii_line_keys_agree_with_normalised_ones() {
+        // The same words with one non-ASCII character outside them take the
+        // general path; the key must not change.
+        for line in [
+            "Share this, ARTICLE!",
+            "a`b  C",
+            "  x-y_z 12  ",
+            "Tab\there",
+        ] {
+            let plain = LineStats::line_key(line);
+            let general = LineStats::line_key(&format!("{line} \u{2014}"));
+            assert_eq!(plain, general, "{line:?}");
+        }
     }
 
     #[test]
@@ -323,6 +364,7 @@ pub(crate) mod tests {
             lines: &lines,
             lang: None,
             stats: None,
+            cues: None,
         };
         let kinds: Vec<&str> = detect(&cx).iter().map(|f| f.kind.as_str()).collect();
         assert_eq!(
@@ -361,6 +403,7 @@ pub(crate) mod tests {
                 lines: &lines,
                 lang: None,
                 stats: Some(&stats),
+                cues: None,
             };
             for f in detect(&cx) {
                 assert!(f.start <= f.end && f.end <= s.len());

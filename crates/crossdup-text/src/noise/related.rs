@@ -10,7 +10,7 @@
 //! heading without a blank line are, since a body's section heading may sit
 //! after a stray link line.
 
-use super::cues::{classify_line, CueTable, Positions};
+use super::cues::{line_cues, CueTable, Positions};
 use super::repeated::is_repeated;
 use super::shape::{ends_with_period, headline_like, word_count};
 use super::{flag_lines, NoiseContext, NoiseDetector, NoiseFlag, NoiseKind};
@@ -75,8 +75,9 @@ impl NoiseDetector for RelatedDetector {
         let table = CueTable::builtin();
         let pos = Positions::new(cx);
         let n = cx.lines.len();
-        let cue_kind: Vec<Option<(NoiseKind, usize)>> = (0..n)
-            .map(|i| classify_line(table, cx, &pos, i).map(|m| (m.kind(), m.star_words)))
+        let cue_kind: Vec<Option<(NoiseKind, usize)>> = line_cues(cx)
+            .iter()
+            .map(|m| m.as_ref().map(|m| (m.kind(), m.star_words)))
             .collect();
         let furniture = |i: usize| cue_kind[i].is_some() || is_repeated(cx, &pos, i);
         let blank = |i: usize| cx.lines[i].is_blank(cx.text);

@@ -22,6 +22,17 @@ pub struct Token {
 /// Folds a word for matching: [`crate::normalize::normalize`], then accents
 /// removed.
 pub fn fold(word: &str) -> String {
+    if word.is_ascii() {
+        // What normalisation does to ASCII: lower case, backquote to quote.
+        return word
+            .bytes()
+            .filter(|&b| b != 0)
+            .map(|b| match b {
+                b'`' => '\'',
+                b => b.to_ascii_lowercase() as char,
+            })
+            .collect();
+    }
     let n = crate::normalize::normalize(word).text;
     n.nfd()
         .filter(|c| !is_combining_mark(*c) && *c != '\0')
@@ -218,6 +229,35 @@ pub fn headline_like(line: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The general path of [`fold`], which the ASCII shortcut must agree with.
+    fn fold_slow(word: &str) -> String {
+        let n = crate::normalize::normalize(word).text;
+        n.nfd()
+            .filter(|c| !is_combining_mark(*c) && *c != '\0')
+            .collect()
+    }
+
+    #[test]
+    fn ascii_fold_agrees_with_normalisation() {
+        for w in [
+            "Hello",
+            "E-MAIL",
+            "a`b",
+            "x\0y",
+            "Tab\tZ",
+            "ABC123",
+            "~!@#$%^&*()_+{}|:<>?",
+            "",
+        ] {
+            assert_eq!(fold(w), fold_slow(w), "{w:?}");
+        }
+        for b in 0u8..128 {
+            let w = format!("A{}z", b as char);
+            assert_eq!(fold(&w), fold_slow(&w), "{w:?}");
+        }
+        assert_eq!(fold("Città"), "citta");
+    }
 
     #[test]
     fn tokens_fold_case_accents_hyphens() {
