@@ -302,6 +302,42 @@ impl MemIndex {
     }
 }
 
+/// The first position of a sorted list holding a value `>= x`, found by
+/// galloping from the front: a few reads when few values are below `x`
+/// (long posting lists are mostly of the query's own language, and a plain
+/// binary search over them misses the cache at every step).
+fn first_at_least_from_front(v: &[u32], x: u32) -> usize {
+    if v.first().is_none_or(|&f| f >= x) {
+        return 0;
+    }
+    // v[lo] < x throughout.
+    let (mut lo, mut step) = (0usize, 1usize);
+    while lo + step < v.len() && v[lo + step] < x {
+        lo += step;
+        step *= 2;
+    }
+    let end = (lo + step).min(v.len());
+    lo + 1 + v[lo + 1..end].partition_point(|&d| d < x)
+}
+
+/// As [`first_at_least_from_front`], galloping from the back: a few reads
+/// when few values are `>= x`.
+fn first_at_least_from_back(v: &[u32], x: u32) -> usize {
+    match v.last() {
+        None => return 0,
+        Some(&l) if l < x => return v.len(),
+        _ => {}
+    }
+    // v[hi] >= x throughout.
+    let (mut hi, mut step) = (v.len() - 1, 1usize);
+    while hi >= step && v[hi - step] >= x {
+        hi -= step;
+        step *= 2;
+    }
+    let start = hi.saturating_sub(step);
+    start + v[start..hi].partition_point(|&d| d < x)
+}
+
 /// Scratch space for queries on one [`MemIndex`] (see [`MemIndex::searcher`]).
 #[derive(Debug)]
 pub struct Searcher<'a> {
@@ -367,8 +403,8 @@ impl Searcher<'_> {
             let docs = &ix.post_docs[s..e];
             let weights = &ix.post_weights[s..e];
             for &(lo, hi) in &spans {
-                let a = docs.partition_point(|&d| d < lo);
-                let b = a + docs[a..].partition_point(|&d| d < hi);
+                let a = first_at_least_from_front(docs, lo);
+                let b = a + first_at_least_from_back(&docs[a..], hi);
                 for (&d, &dw) in docs[a..b].iter().zip(&weights[a..b]) {
                     let slot = &mut self.acc[d as usize];
                     if *slot == 0.0 {
@@ -405,6 +441,25 @@ impl Searcher<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn galloping_bounds_agree_with_binary_search() {
+        let lists: [&[u32]; 6] = [
+            &[],
+            &[5],
+            &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+            &[0, 0, 3, 3, 3, 9, 40, 41, 100],
+            &[7; 33],
+            &[2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048],
+        ];
+        for v in lists {
+            for x in 0..2100 {
+                let want = v.partition_point(|&d| d < x);
+                assert_eq!(first_at_least_from_front(v, x), want, "{v:?} {x}");
+                assert_eq!(first_at_least_from_back(v, x), want, "{v:?} {x}");
+            }
+        }
+    }
 
     #[test]
     fn finds_the_most_similar_bag() {

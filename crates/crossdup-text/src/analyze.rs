@@ -152,12 +152,12 @@ pub fn analyze(
         }
         (None, None) => None,
     };
-    // First guess of the language on the whole text, for the noise cues.
-    let first_guess = given.or_else(|| identify_lang(&doc.text));
+    // The cue tables hold every language's phrases, so noise is found before
+    // the language is identified, on the body alone.
     let noise = noise::detect(&NoiseContext {
         text: &doc.text,
         lines: &lines,
-        lang: first_guess,
+        lang: given,
         stats,
         cues: None,
     });
