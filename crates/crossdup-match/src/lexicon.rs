@@ -3,7 +3,7 @@
 
 use std::sync::OnceLock;
 
-use crossdup_text::tokens::stem;
+use crossdup_text::tokens::stem_once;
 use crossdup_text::Lang;
 use rustc_hash::FxHashMap;
 
@@ -25,7 +25,12 @@ impl Lexicon {
     /// sides are stemmed, weights of pairs that meet after stemming are summed
     /// and capped at 1. At most `per_word` translations per source stem are kept.
     pub fn from_tsv(src: &str, lang: Lang, per_word: usize) -> Lexicon {
-        let mut acc: FxHashMap<String, FxHashMap<String, f32>> = FxHashMap::default();
+        // English words recur across the entries: each is stemmed once, and
+        // named by its number in `english` meanwhile.
+        let mut english: Vec<String> = Vec::new();
+        let mut english_ids: FxHashMap<String, u32> = FxHashMap::default();
+        let mut acc: FxHashMap<String, Vec<(u32, f32)>> = FxHashMap::default();
+        let mut lower = String::new();
         for line in src.lines() {
             let mut it = line.split('\t');
             let (Some(a), Some(b)) = (it.next(), it.next()) else {
@@ -35,15 +40,37 @@ impl Lexicon {
             if a.is_empty() || b.is_empty() || w.is_nan() || w <= 0.0 {
                 continue;
             }
-            let sa = stem(&a.to_lowercase(), lang);
-            let sb = stem(&b.to_lowercase(), Lang::En);
-            let e = acc.entry(sa).or_default().entry(sb).or_insert(0.0);
-            *e = (*e + w).min(1.0);
+            lowercase_into(b, &mut lower);
+            let sb = match english_ids.get(lower.as_str()) {
+                Some(&id) => id,
+                None => {
+                    let id = english.len() as u32;
+                    english.push(stem_once(&lower, Lang::En));
+                    english_ids.insert(lower.clone(), id);
+                    id
+                }
+            };
+            lowercase_into(a, &mut lower);
+            let sa = stem_once(&lower, lang);
+            acc.entry(sa).or_default().push((sb, w));
         }
         let map = acc
             .into_iter()
-            .map(|(k, v)| {
-                let mut v: Vec<(String, f32)> = v.into_iter().collect();
+            .map(|(k, mut pairs)| {
+                // Weights of words that meet after stemming add up (capped at
+                // 1), in the order of the lines.
+                let mut v: Vec<(String, f32)> = Vec::new();
+                let mut merged: FxHashMap<&str, usize> = FxHashMap::default();
+                for (id, w) in pairs.drain(..) {
+                    let e = english[id as usize].as_str();
+                    match merged.get(e) {
+                        Some(&i) => v[i].1 = (v[i].1 + w).min(1.0),
+                        None => {
+                            merged.insert(e, v.len());
+                            v.push((e.to_string(), (0.0f32 + w).min(1.0)));
+                        }
+                    }
+                }
                 v.sort_by(|x, y| y.1.total_cmp(&x.1).then_with(|| x.0.cmp(&y.0)));
                 v.truncate(per_word);
                 let keys = v.iter().map(|(e, _)| pivot_key(e)).collect();
@@ -110,6 +137,16 @@ pub fn lexicon(lang: Lang) -> &'static Lexicon {
     )
 }
 
+/// `word` in lower case, written into `out`.
+fn lowercase_into(word: &str, out: &mut String) {
+    out.clear();
+    if word.is_ascii() {
+        out.extend(word.bytes().map(|b| b.to_ascii_lowercase() as char));
+    } else {
+        out.push_str(&word.to_lowercase());
+    }
+}
+
 /// Synonym classes of one language: stem -> ids of the classes it belongs to.
 #[derive(Debug, Default)]
 pub struct Thesaurus {
@@ -121,22 +158,35 @@ impl Thesaurus {
     /// more than `max_class` words are skipped (too vague to be synonyms).
     pub fn from_tsv(src: &str, lang: Lang, max_class: usize) -> Thesaurus {
         let mut classes: FxHashMap<String, Vec<u32>> = FxHashMap::default();
+        // Words recur across classes: each is stemmed once.
+        let mut stems_of: FxHashMap<&str, String> = FxHashMap::default();
+        let mut lower = String::new();
         for (id, line) in src.lines().enumerate() {
             let words: Vec<&str> = line.split('\t').filter(|w| !w.is_empty()).collect();
             if words.len() < 2 || words.len() > max_class {
                 continue;
             }
-            let mut stems: Vec<String> = words
-                .iter()
-                .map(|w| stem(&w.to_lowercase(), lang))
-                .collect();
-            stems.sort();
+            let mut stems: Vec<&str> = Vec::with_capacity(words.len());
+            for w in &words {
+                if !stems_of.contains_key(w) {
+                    lowercase_into(w, &mut lower);
+                    stems_of.insert(w, stem_once(&lower, lang));
+                }
+            }
+            stems.extend(words.iter().map(|w| stems_of[w].as_str()));
+            stems.sort_unstable();
             stems.dedup();
             if stems.len() < 2 {
                 continue;
             }
+            // Class ids are pushed in line order: each stem's list ascends.
             for s in stems {
-                classes.entry(s).or_default().push(id as u32);
+                match classes.get_mut(s) {
+                    Some(v) => v.push(id as u32),
+                    None => {
+                        classes.insert(s.to_string(), vec![id as u32]);
+                    }
+                }
             }
         }
         Thesaurus { classes }

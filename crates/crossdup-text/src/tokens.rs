@@ -6,7 +6,7 @@ use rust_stemmers::Stemmer;
 use rustc_hash::FxHashSet;
 
 use crate::lang::Lang;
-use crate::normalize::normalize;
+use crate::normalize::{normalize, normalize_text};
 
 /// What a token is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -59,6 +59,18 @@ fn lang_index(lang: Lang) -> usize {
 /// ```
 pub fn stem(word: &str, lang: Lang) -> String {
     with_stem(word, lang, str::to_owned)
+}
+
+/// As [`stem`], without the per-thread memory of recent words: for word
+/// lists read once (lexicons, thesauri), which would only push the words of
+/// the documents out of it.
+///
+/// ```
+/// use crossdup_text::{lang::Lang, tokens::{stem, stem_once}};
+/// assert_eq!(stem_once("officials", Lang::En), stem("officials", Lang::En));
+/// ```
+pub fn stem_once(word: &str, lang: Lang) -> String {
+    stemmers()[lang_index(lang)].stem(word).into_owned()
 }
 
 /// Most words a thread remembers the stems of, per language; the memory is
@@ -252,7 +264,7 @@ fn push_word(
     let p = chars[i].0;
     let e = if j < chars.len() { chars[j].0 } else { s.len() };
     let raw = &s[p..e];
-    let norm = normalize(raw).text;
+    let norm = normalize_text(raw);
     let stop = is_stop_word(&norm, lang);
     let stem = with_stem(&norm, lang, str::to_owned);
     out.push(Token {

@@ -201,8 +201,8 @@ pub fn find_pairs(
         index.freeze_capped(MAX_DF_SHARE, MAX_DF);
         index
     };
-    let mono = build(mono_terms);
-    let pivot = build(pivot_terms);
+    // Each build adds documents one by one: the two run side by side.
+    let (mono, pivot) = rayon::join(|| build(mono_terms), || build(pivot_terms));
     let done = std::sync::atomic::AtomicU64::new(0);
     let k = opts.candidates;
     let mut cands: Vec<(u32, u32)> = (0..profiles.len() as u32)

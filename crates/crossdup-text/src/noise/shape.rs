@@ -33,7 +33,7 @@ pub fn fold(word: &str) -> String {
             })
             .collect();
     }
-    let n = crate::normalize::normalize(word).text;
+    let n = crate::normalize::normalize_text(word);
     n.nfd()
         .filter(|c| !is_combining_mark(*c) && *c != '\0')
         .collect()
