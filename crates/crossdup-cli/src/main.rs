@@ -488,8 +488,12 @@ fn run_check(args: CheckArgs) -> Result<u8> {
 struct Timings {
     on: bool,
     start: std::time::Instant,
-    laps: std::sync::Mutex<(std::time::Instant, Option<Stage>, Vec<(String, f64)>)>,
+    laps: std::sync::Mutex<Laps>,
 }
+
+/// When the running stage started, which library stage it is (if any), and
+/// the stages done with their seconds.
+type Laps = (std::time::Instant, Option<Stage>, Vec<(String, f64)>);
 
 impl Timings {
     fn new(on: bool) -> Self {

@@ -218,6 +218,7 @@ pub fn thesaurus(lang: Lang) -> &'static Thesaurus {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crossdup_text::tokens::stem;
 
     #[test]
     fn lexicon_stems_both_sides_and_ranks() {
