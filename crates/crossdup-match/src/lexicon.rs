@@ -31,6 +31,7 @@ impl Lexicon {
         let mut english_ids: FxHashMap<String, u32> = FxHashMap::default();
         let mut acc: FxHashMap<String, Vec<(u32, f32)>> = FxHashMap::default();
         let mut lower = String::new();
+        let (mut last_word, mut last_stem) = (String::new(), String::new());
         for line in src.lines() {
             let mut it = line.split('\t');
             let (Some(a), Some(b)) = (it.next(), it.next()) else {
@@ -50,9 +51,19 @@ impl Lexicon {
                     id
                 }
             };
+            // The lines of one source word come together (the shipped files
+            // are sorted): its stem is made once.
             lowercase_into(a, &mut lower);
-            let sa = stem_once(&lower, lang);
-            acc.entry(sa).or_default().push((sb, w));
+            if lower != last_word {
+                last_word.clone_from(&lower);
+                last_stem = stem_once(&lower, lang);
+            }
+            match acc.get_mut(last_stem.as_str()) {
+                Some(v) => v.push((sb, w)),
+                None => {
+                    acc.insert(last_stem.clone(), vec![(sb, w)]);
+                }
+            }
         }
         let map = acc
             .into_iter()
