@@ -384,6 +384,15 @@ impl CueTable {
         if n > self.max_exact && n > MAX_STAR_LINE && n > MAX_SHARE_BAR {
             return None;
         }
+        if line.is_ascii() && !self.may_match_ascii(line) {
+            return None;
+        }
+        self.classify_tokens(line, exact_only)
+    }
+
+    /// [`CueTable::classify`] on the line's tokens, without the ASCII
+    /// pre-filter.
+    fn classify_tokens(&self, line: &str, exact_only: bool) -> Option<CueMatch<'_>> {
         let toks = tokenize(line);
         if toks.is_empty() {
             return None;
@@ -440,6 +449,42 @@ impl CueTable {
             });
         }
         None
+    }
+
+    /// Whether any cue could match an ASCII line, judged on its words
+    /// without building tokens (folding ASCII only lower-cases it): a cue
+    /// needs the line's first word to start a cue, or a cue's literal word,
+    /// a social network (share bars) or a number (dates) somewhere in it.
+    fn may_match_ascii(&self, line: &str) -> bool {
+        if line.contains("(c)") || line.contains("(C)") {
+            return true;
+        }
+        let hit = |w: &str, first: bool| {
+            (first && self.by_first.contains_key(w))
+                || self.loose_by_word.contains_key(w)
+                || self.social.contains(w)
+                || w.bytes().all(|c| c.is_ascii_digit())
+        };
+        let b = line.as_bytes();
+        let mut word = String::new();
+        let mut first = true;
+        for (i, &c) in b.iter().enumerate() {
+            if c.is_ascii_alphanumeric() {
+                word.push(c.to_ascii_lowercase() as char);
+            } else if c == b'-'
+                && !word.is_empty()
+                && b.get(i + 1).is_some_and(|n| n.is_ascii_alphanumeric())
+            {
+                // A hyphen inside a word joins it, as in `tokenize`.
+            } else if !word.is_empty() {
+                if hit(&word, first) {
+                    return true;
+                }
+                first = false;
+                word.clear();
+            }
+        }
+        !word.is_empty() && hit(&word, first)
     }
 
     fn share_cue(&self) -> &Cue {
@@ -583,6 +628,53 @@ mod tests {
 
     fn kind(line: &str) -> Option<NoiseKind> {
         CueTable::builtin().classify(line, false).map(|m| m.kind())
+    }
+
+    #[test]
+    fn ascii_prefilter_never_hides_a_match() {
+        let t = CueTable::builtin();
+        let mut lines: Vec<String> = [
+            "More Stories",
+            "Leave a Reply",
+            "Facebook",
+            "Facebook Twitter WhatsApp Email",
+            "March 14, 2022",
+            "14/03/2022",
+            "(c) 2024 Example Media",
+            "By John Smith",
+            "Share this article",
+            "Advertisement",
+            "12 Comments",
+            "e-mail this to a friend",
+            "Plugins for loading gerber layers and drill files.",
+        ]
+        .map(String::from)
+        .to_vec();
+        // Every line of the shipped samples, furniture included.
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/samples");
+        for lang in ["en", "it"] {
+            for e in std::fs::read_dir(root.join(lang)).unwrap().flatten() {
+                let text = std::fs::read_to_string(e.path()).unwrap();
+                lines.extend(text.lines().map(String::from));
+            }
+        }
+        let mut matched = 0;
+        for l in lines.iter().filter(|l| l.is_ascii()) {
+            for exact_only in [false, true] {
+                let full = t.classify_tokens(l, exact_only);
+                if full.is_some() {
+                    matched += 1;
+                    assert!(t.may_match_ascii(l), "{l}");
+                }
+                assert_eq!(
+                    t.classify(l, exact_only).map(|m| m.kind()),
+                    full.map(|m| m.kind()),
+                    "{l}"
+                );
+            }
+        }
+        assert!(matched >= 10, "only {matched} furniture lines");
+        assert!(!t.may_match_ascii("Plugins for loading gerber layers and drill files."));
     }
 
     #[test]
