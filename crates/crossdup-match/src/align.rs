@@ -463,6 +463,71 @@ fn relevant(long: &[Sent], short: &[Sent]) -> Vec<usize> {
         .collect()
 }
 
+/// Half-width, in sentences, of the band around a guide path.
+const GUIDED_BAND: usize = 10;
+
+/// Key share from which a sentence pair counts as an anchor of the guide path.
+const GUIDE_MIN: f32 = 0.25;
+
+/// A band of half-width [`GUIDED_BAND`] around the best path through `bd`
+/// when each sentence pair scores only by the share of keys it has in
+/// common (counted through `index`, the second sequence's): one cheap pass
+/// that tells where the sentences worth comparing are.
+fn guided_band(
+    a: &[&Sent],
+    b: &[&Sent],
+    bd: &Band,
+    index: &KeyIndex,
+    sim: &dyn SentenceSimilarity,
+) -> Band {
+    let (n, m) = (a.len(), b.len());
+    let row = |i: usize| -> Vec<f32> {
+        let sa = a[i];
+        let (lo, hi) = (bd.lo[i], bd.hi[i].min(m - 1));
+        if lo >= m {
+            return Vec::new();
+        }
+        let hi = hi.max(lo);
+        let mut shared = vec![[0u32; 2]; hi - lo + 1];
+        index.count(sim.zero_keys(sa), lo, &mut shared);
+        let ka = sim.zero_keys(sa);
+        b[lo..=hi]
+            .iter()
+            .zip(&shared)
+            .map(|(sb, c)| {
+                let kb = sim.zero_keys(sb);
+                crate::features::share(c[0] as usize, ka[0].len(), kb[0].len())
+                    + crate::features::share(c[1] as usize, ka[1].len(), kb[1].len())
+            })
+            .collect()
+    };
+    let keyshare: Vec<Vec<f32>> = if bd.cells() >= PARALLEL_CELLS {
+        use rayon::prelude::*;
+        (0..n).into_par_iter().map(row).collect()
+    } else {
+        (0..n).map(row).collect()
+    };
+    let moves = [(1, 1), (1, 0), (0, 1)];
+    let path = best_path(bd, &moves, |i, di, j, dj| {
+        if di == 0 || dj == 0 {
+            return Some(0.0);
+        }
+        let v = keyshare[i].get(j.checked_sub(bd.lo[i])?)?;
+        Some(v - GUIDE_MIN)
+    });
+    let Some(path) = path else {
+        return bd.clone();
+    };
+    let mut anchors = vec![(0, 0)];
+    anchors.extend(
+        path.iter()
+            .filter(|st| st.di == 1 && st.dj == 1 && st.gain > 0.0)
+            .map(|st| (st.i, st.j)),
+    );
+    anchors.push((n, m));
+    Band::around(&anchors, n, m, GUIDED_BAND)
+}
+
 /// The DP over two sequences of sentences; `ia`/`ib` are their original
 /// positions, so that merges only join sentences that were neighbours.
 fn align_refs(
@@ -478,6 +543,14 @@ fn align_refs(
         return Vec::new();
     }
     let bd = band(n, m, p.full_cells);
+    let index = (bd.cells() >= INDEXED_CELLS).then(|| KeyIndex::new(b, sim));
+    // Too large for the full lattice: rather than comparing every sentence
+    // pair of a wide band around the diagonal, follow the path the shared
+    // keys alone suggest, and compare the sentences only near it.
+    let bd = match &index {
+        Some(index) if n * m > p.full_cells => guided_band(a, b, &bd, index, sim),
+        _ => bd,
+    };
     // Overlaps of single sentence pairs inside the band.
     let width = |i: usize| bd.hi[i.min(n)] - bd.lo[i.min(n)] + 1;
     // Sentence pairs whose key screens share nothing are skipped (the
@@ -488,7 +561,6 @@ fn align_refs(
         .iter()
         .map(|s| (sim.screen(s), s.toks.len() > 3))
         .collect();
-    let index = (bd.cells() >= INDEXED_CELLS).then(|| KeyIndex::new(b, sim));
     let row = |i: usize| -> Vec<Overlap> {
         let sa = a[i];
         let (lo, hi) = (bd.lo[i], bd.hi[i].min(m - 1));
