@@ -39,7 +39,7 @@ impl Default for AlignParams {
         AlignParams {
             threshold: 0.2,
             length_ratio: 1.0,
-            full_cells: 90_000,
+            full_cells: 20_000,
         }
     }
 }
