@@ -464,7 +464,7 @@ fn relevant(long: &[Sent], short: &[Sent]) -> Vec<usize> {
 }
 
 /// Half-width, in sentences, of the band around a guide path.
-const GUIDED_BAND: usize = 10;
+const GUIDED_BAND: usize = 16;
 
 /// Key share from which a sentence pair counts as an anchor of the guide path.
 const GUIDE_MIN: f32 = 0.25;
