@@ -88,6 +88,25 @@ pub struct StoredDoc {
     pub added: u64,
 }
 
+/// One search of [`DiskIndex::search_all`]: the `k` documents whose terms
+/// best match `terms` (BM25 over the `max_terms` rarest of them in the
+/// index, leaving out terms held by fewer than `min_df` documents).
+#[derive(Clone, Copy, Debug)]
+pub struct TermSearch<'a> {
+    /// `(term, count)` pairs of the query.
+    pub terms: &'a [(u64, u32)],
+    /// Hits wanted.
+    pub k: usize,
+    /// Rarest terms kept.
+    pub max_terms: usize,
+    /// Fewest documents a kept term must be in.
+    pub min_df: u64,
+}
+
+/// Term lists from this long have their document frequencies looked up in
+/// parallel.
+const PARALLEL_TERMS: usize = 512;
+
 /// A search hit.
 #[derive(Clone, Debug)]
 pub struct Hit {
@@ -449,45 +468,99 @@ impl DiskIndex {
         max_terms: usize,
         min_df: u64,
     ) -> Result<Vec<Hit>, IndexError> {
+        let mut all = self.search_all(&[TermSearch {
+            terms,
+            k,
+            max_terms,
+            min_df,
+        }])?;
+        Ok(all.pop().unwrap_or_default())
+    }
+
+    /// Several [`DiskIndex::search_min_df`] searches on one view of the
+    /// index: each term's document frequency is looked up once, however
+    /// many searches hold it, and the lookups of a long term list are
+    /// spread over the cores.
+    ///
+    /// ```
+    /// use crossdup_index::{DiskIndex, StoredDoc, TermSearch};
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let ix = DiskIndex::open_or_create(&dir.path().join("ix")).unwrap();
+    /// let doc = StoredDoc { id: "a".into(), text: "alpha".into(), lang: "en".into(), ..StoredDoc::default() };
+    /// ix.add(&doc, &[(1, 1), (2, 1)]).unwrap();
+    /// ix.commit().unwrap();
+    /// let q = |terms| TermSearch { terms, k: 5, max_terms: 50, min_df: 1 };
+    /// let hits = ix.search_all(&[q(&[(1, 1)]), q(&[(3, 1)])]).unwrap();
+    /// assert_eq!(hits[0][0].doc.id, "a");
+    /// assert!(hits[1].is_empty());
+    /// ```
+    pub fn search_all(&self, searches: &[TermSearch<'_>]) -> Result<Vec<Vec<Hit>>, IndexError> {
         let _g = self.reload.read().unwrap_or_else(|e| e.into_inner());
         let searcher = self.reader.searcher();
         let f = self.fields;
         let n = searcher.num_docs().max(1);
-        let mut scored: Vec<(u64, Term)> = Vec::new();
-        for &(t, _) in terms {
-            let term = Term::from_field_text(f.terms, &term_token(t));
-            let df = searcher.doc_freq(&term).map_err(|e| self.tv(e))?;
-            // Terms nobody has, or almost everybody has, do not help.
-            if df < min_df.max(1) || (df as f64) > (n as f64 * 0.05).max(50.0) {
+        let mut keys: Vec<u64> = searches
+            .iter()
+            .flat_map(|s| s.terms.iter().map(|&(t, _)| t))
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let df_of = |chunk: &[u64]| -> Result<Vec<u64>, IndexError> {
+            chunk
+                .iter()
+                .map(|&t| {
+                    let term = Term::from_field_text(f.terms, &term_token(t));
+                    searcher.doc_freq(&term).map_err(|e| self.tv(e))
+                })
+                .collect()
+        };
+        let dfs: Vec<u64> = if keys.len() >= PARALLEL_TERMS {
+            use rayon::prelude::*;
+            let parts: Result<Vec<Vec<u64>>, IndexError> =
+                keys.par_chunks(PARALLEL_TERMS / 2).map(df_of).collect();
+            parts?.concat()
+        } else {
+            df_of(&keys)?
+        };
+        let mut out = Vec::with_capacity(searches.len());
+        for s in searches {
+            let mut scored: Vec<(u64, Term)> = Vec::new();
+            for &(t, _) in s.terms {
+                let df = keys.binary_search(&t).map(|i| dfs[i]).unwrap_or(0);
+                // Terms nobody has, or almost everybody has, do not help.
+                if df < s.min_df.max(1) || (df as f64) > (n as f64 * 0.05).max(50.0) {
+                    continue;
+                }
+                scored.push((df, Term::from_field_text(f.terms, &term_token(t))));
+            }
+            scored.sort_by_key(|(df, _)| *df);
+            scored.truncate(s.max_terms);
+            if scored.is_empty() {
+                out.push(Vec::new());
                 continue;
             }
-            scored.push((df, term));
-        }
-        scored.sort_by_key(|(df, _)| *df);
-        scored.truncate(max_terms);
-        if scored.is_empty() {
-            return Ok(Vec::new());
-        }
-        let clauses: Vec<(Occur, Box<dyn Query>)> = scored
-            .into_iter()
-            .map(|(_, t)| {
-                (
-                    Occur::Should,
-                    Box::new(TermQuery::new(t, IndexRecordOption::WithFreqs)) as Box<dyn Query>,
-                )
-            })
-            .collect();
-        let q = BooleanQuery::new(clauses);
-        let top = searcher
-            .search(&q, &TopDocs::with_limit(k))
-            .map_err(|e| self.tv(e))?;
-        let mut out = Vec::with_capacity(top.len());
-        for (score, addr) in top {
-            let d: TantivyDocument = searcher.doc(addr).map_err(|e| self.tv(e))?;
-            out.push(Hit {
-                doc: self.to_stored(&d),
-                score,
-            });
+            let clauses: Vec<(Occur, Box<dyn Query>)> = scored
+                .into_iter()
+                .map(|(_, t)| {
+                    (
+                        Occur::Should,
+                        Box::new(TermQuery::new(t, IndexRecordOption::WithFreqs)) as Box<dyn Query>,
+                    )
+                })
+                .collect();
+            let q = BooleanQuery::new(clauses);
+            let top = searcher
+                .search(&q, &TopDocs::with_limit(s.k))
+                .map_err(|e| self.tv(e))?;
+            let mut hits = Vec::with_capacity(top.len());
+            for (score, addr) in top {
+                let d: TantivyDocument = searcher.doc(addr).map_err(|e| self.tv(e))?;
+                hits.push(Hit {
+                    doc: self.to_stored(&d),
+                    score,
+                });
+            }
+            out.push(hits);
         }
         Ok(out)
     }

@@ -39,7 +39,7 @@ impl Default for AlignParams {
         AlignParams {
             threshold: 0.2,
             length_ratio: 1.0,
-            full_cells: 90_000,
+            full_cells: 20_000,
         }
     }
 }
@@ -356,6 +356,47 @@ fn band(n: usize, m: usize, full_cells: usize) -> Band {
 /// Band size from which the overlaps of a pair are computed in parallel.
 const PARALLEL_CELLS: usize = 20_000;
 
+/// Band size from which shared keys are counted through a [`KeyIndex`].
+const INDEXED_CELLS: usize = 8_000;
+
+/// The [`SentenceSimilarity::zero_keys`] of a sentence sequence, inverted:
+/// for each of the two key sets, the positions of the sentences holding
+/// each key, in increasing order.
+struct KeyIndex {
+    sets: [rustc_hash::FxHashMap<u64, Vec<u32>>; 2],
+}
+
+impl KeyIndex {
+    fn new(seq: &[&Sent], sim: &dyn SentenceSimilarity) -> KeyIndex {
+        let mut sets: [rustc_hash::FxHashMap<u64, Vec<u32>>; 2] = Default::default();
+        for (j, s) in seq.iter().enumerate() {
+            for (set, keys) in sets.iter_mut().zip(sim.zero_keys(s)) {
+                for &k in keys {
+                    set.entry(k).or_default().push(j as u32);
+                }
+            }
+        }
+        KeyIndex { sets }
+    }
+
+    /// Adds to `shared[j - lo][k]` the members of `keys[k]` (a set) that
+    /// sentence `j` holds in set `k`, for `j` in `lo..lo + shared.len()`.
+    fn count(&self, keys: [&[u64]; 2], lo: usize, shared: &mut [[u32; 2]]) {
+        let end = lo + shared.len();
+        for (k, (set, keys)) in self.sets.iter().zip(keys).enumerate() {
+            for key in keys {
+                let Some(at) = set.get(key) else {
+                    continue;
+                };
+                let first = at.partition_point(|&j| (j as usize) < lo);
+                for &j in at[first..].iter().take_while(|&&j| (j as usize) < end) {
+                    shared[j as usize - lo][k] += 1;
+                }
+            }
+        }
+    }
+}
+
 /// Aligns the sentences of `a` and `b`.
 pub fn align(a: &Profile, b: &Profile, sim: &dyn SentenceSimilarity, p: &AlignParams) -> Vec<Link> {
     align_sents(&a.sents, &b.sents, sim, p)
@@ -422,6 +463,71 @@ fn relevant(long: &[Sent], short: &[Sent]) -> Vec<usize> {
         .collect()
 }
 
+/// Half-width, in sentences, of the band around a guide path.
+const GUIDED_BAND: usize = 16;
+
+/// Key share from which a sentence pair counts as an anchor of the guide path.
+const GUIDE_MIN: f32 = 0.25;
+
+/// A band of half-width [`GUIDED_BAND`] around the best path through `bd`
+/// when each sentence pair scores only by the share of keys it has in
+/// common (counted through `index`, the second sequence's): one cheap pass
+/// that tells where the sentences worth comparing are.
+fn guided_band(
+    a: &[&Sent],
+    b: &[&Sent],
+    bd: &Band,
+    index: &KeyIndex,
+    sim: &dyn SentenceSimilarity,
+) -> Band {
+    let (n, m) = (a.len(), b.len());
+    let row = |i: usize| -> Vec<f32> {
+        let sa = a[i];
+        let (lo, hi) = (bd.lo[i], bd.hi[i].min(m - 1));
+        if lo >= m {
+            return Vec::new();
+        }
+        let hi = hi.max(lo);
+        let mut shared = vec![[0u32; 2]; hi - lo + 1];
+        index.count(sim.zero_keys(sa), lo, &mut shared);
+        let ka = sim.zero_keys(sa);
+        b[lo..=hi]
+            .iter()
+            .zip(&shared)
+            .map(|(sb, c)| {
+                let kb = sim.zero_keys(sb);
+                crate::features::share(c[0] as usize, ka[0].len(), kb[0].len())
+                    + crate::features::share(c[1] as usize, ka[1].len(), kb[1].len())
+            })
+            .collect()
+    };
+    let keyshare: Vec<Vec<f32>> = if bd.cells() >= PARALLEL_CELLS {
+        use rayon::prelude::*;
+        (0..n).into_par_iter().map(row).collect()
+    } else {
+        (0..n).map(row).collect()
+    };
+    let moves = [(1, 1), (1, 0), (0, 1)];
+    let path = best_path(bd, &moves, |i, di, j, dj| {
+        if di == 0 || dj == 0 {
+            return Some(0.0);
+        }
+        let v = keyshare[i].get(j.checked_sub(bd.lo[i])?)?;
+        Some(v - GUIDE_MIN)
+    });
+    let Some(path) = path else {
+        return bd.clone();
+    };
+    let mut anchors = vec![(0, 0)];
+    anchors.extend(
+        path.iter()
+            .filter(|st| st.di == 1 && st.dj == 1 && st.gain > 0.0)
+            .map(|st| (st.i, st.j)),
+    );
+    anchors.push((n, m));
+    Band::around(&anchors, n, m, GUIDED_BAND)
+}
+
 /// The DP over two sequences of sentences; `ia`/`ib` are their original
 /// positions, so that merges only join sentences that were neighbours.
 fn align_refs(
@@ -437,10 +543,20 @@ fn align_refs(
         return Vec::new();
     }
     let bd = band(n, m, p.full_cells);
+    let index = (bd.cells() >= INDEXED_CELLS).then(|| KeyIndex::new(b, sim));
+    // Too large for the full lattice: rather than comparing every sentence
+    // pair of a wide band around the diagonal, follow the path the shared
+    // keys alone suggest, and compare the sentences only near it.
+    let bd = match &index {
+        Some(index) if n * m > p.full_cells => guided_band(a, b, &bd, index, sim),
+        _ => bd,
+    };
     // Overlaps of single sentence pairs inside the band.
     let width = |i: usize| bd.hi[i.min(n)] - bd.lo[i.min(n)] + 1;
     // Sentence pairs whose key screens share nothing are skipped (the
-    // similarity promises a zero overlap for them): most cells of the band.
+    // similarity promises a zero overlap for them). In a large band, the
+    // keys each pair shares are counted through an inverted index instead,
+    // which proves most of its cells zero without comparing the sentences.
     let screen_b: Vec<(u64, bool)> = b
         .iter()
         .map(|s| (sim.screen(s), s.toks.len() > 3))
@@ -449,15 +565,28 @@ fn align_refs(
         let sa = a[i];
         let (lo, hi) = (bd.lo[i], bd.hi[i].min(m - 1));
         let mut row = Vec::with_capacity(width(i));
-        let (sig, long) = (sim.screen(sa), sa.toks.len() > 3);
-        if lo < m {
-            let hi = hi.max(lo);
-            for (sb, &(sig_b, long_b)) in b[lo..=hi].iter().zip(&screen_b[lo..=hi]) {
-                if long && long_b && sig & sig_b == 0 {
+        if lo >= m {
+            return row;
+        }
+        let hi = hi.max(lo);
+        if let Some(index) = &index {
+            let mut shared = vec![[0u32; 2]; hi - lo + 1];
+            index.count(sim.zero_keys(sa), lo, &mut shared);
+            for (sb, c) in b[lo..=hi].iter().zip(&shared) {
+                if sim.zero_given(sa, sb, [c[0] as usize, c[1] as usize]) {
                     row.push(Overlap::default());
                 } else {
                     row.push(sim.overlap(sa, sb));
                 }
+            }
+            return row;
+        }
+        let (sig, long) = (sim.screen(sa), sa.toks.len() > 3);
+        for (sb, &(sig_b, long_b)) in b[lo..=hi].iter().zip(&screen_b[lo..=hi]) {
+            if long && long_b && sig & sig_b == 0 {
+                row.push(Overlap::default());
+            } else {
+                row.push(sim.overlap(sa, sb));
             }
         }
         row
@@ -476,6 +605,16 @@ fn align_refs(
         }
         ov[i].get(j - bd.lo[i]).copied()
     };
+    // Running totals of tokens and characters, for the lengths of merges.
+    let totals = |seq: &[&Sent]| -> Vec<(usize, u32)> {
+        let mut acc = vec![(0usize, 0u32)];
+        for s in seq {
+            let &(t, c) = acc.last().expect("starts with zero");
+            acc.push((t + s.toks.len(), c + s.chars));
+        }
+        acc
+    };
+    let (tot_a, tot_b) = (totals(a), totals(b));
     // Score of a link covering a[i..i+di] x b[j..j+dj].
     let score = |i: usize, di: usize, j: usize, dj: usize| -> Option<(f32, f32)> {
         let mut o = Overlap::default();
@@ -487,17 +626,17 @@ fn align_refs(
                 o.a_exact += c.a_exact;
             }
         }
-        let na: usize = a[i..i + di].iter().map(|s| s.toks.len()).sum();
-        let nb: usize = b[j..j + dj].iter().map(|s| s.toks.len()).sum();
         if o.a == 0.0 && o.b == 0.0 {
             // Nothing matched: the link scores zero, whatever the lengths.
             return Some((0.0, 0.0));
         }
+        let na = tot_a[i + di].0 - tot_a[i].0;
+        let nb = tot_b[j + dj].0 - tot_b[j].0;
         o.a = o.a.min(na as f32);
         o.b = o.b.min(nb as f32);
         o.a_exact = o.a_exact.min(o.a);
-        let ca: u32 = a[i..i + di].iter().map(|s| s.chars).sum();
-        let cb: u32 = b[j..j + dj].iter().map(|s| s.chars).sum();
+        let ca = tot_a[i + di].1 - tot_a[i].1;
+        let cb = tot_b[j + dj].1 - tot_b[j].1;
         Some(link_score(o, na, nb, ca, cb, p.length_ratio))
     };
     let moves: [(usize, usize); 6] = [(1, 1), (1, 0), (0, 1), (1, 2), (2, 1), (2, 2)];

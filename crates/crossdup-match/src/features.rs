@@ -314,11 +314,23 @@ pub fn intersection(a: &[u64], b: &[u64]) -> usize {
 
 /// Share of the smaller set found in the larger.
 pub fn containment(a: &[u64], b: &[u64]) -> f32 {
-    let m = a.len().min(b.len());
+    share(intersection(a, b), a.len(), b.len())
+}
+
+/// [`containment`] of two sets of sizes `a` and `b` known to share `shared`
+/// members (the same value, computed the same way).
+///
+/// ```
+/// use crossdup_match::features::{containment, share};
+/// let (a, b) = ([1, 4, 9], [4, 9, 16, 25]);
+/// assert_eq!(share(2, a.len(), b.len()), containment(&a, &b));
+/// ```
+pub fn share(shared: usize, a: usize, b: usize) -> f32 {
+    let m = a.min(b);
     if m == 0 {
         0.0
     } else {
-        intersection(a, b) as f32 / m as f32
+        shared as f32 / m as f32
     }
 }
 

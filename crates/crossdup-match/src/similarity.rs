@@ -2,7 +2,7 @@
 //! stems, synonym classes within a language, lexical translation across
 //! languages), all counting matched content tokens on both sides.
 
-use crate::features::{containment, Kind, Sent, Tok};
+use crate::features::{containment, share, Kind, Sent, Tok};
 
 /// Tokens matched on each side of a sentence pair.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -26,6 +26,22 @@ pub trait SentenceSimilarity: Sync {
     /// (all bits) promises nothing.
     fn screen(&self, _s: &Sent) -> u64 {
         u64::MAX
+    }
+
+    /// Up to two sorted key sets of a sentence whose intersections with the
+    /// other sentence's can prove a zero overlap (see
+    /// [`SentenceSimilarity::zero_given`]); the default has none.
+    fn zero_keys<'s>(&self, _s: &'s Sent) -> [&'s [u64]; 2] {
+        [&[], &[]]
+    }
+
+    /// Whether [`SentenceSimilarity::overlap`] of `a` and `b` is certainly
+    /// zero when their [`SentenceSimilarity::zero_keys`] share `shared[k]`
+    /// members in set `k`: lets an aligner count shared keys through an
+    /// inverted index instead of comparing every pair of sentences. The
+    /// default never knows.
+    fn zero_given(&self, _a: &Sent, _b: &Sent, _shared: [usize; 2]) -> bool {
+        false
     }
 }
 
@@ -92,6 +108,15 @@ impl SentenceSimilarity for Monolingual {
     // `overlap` for sentences of more than three tokens.
     fn screen(&self, s: &Sent) -> u64 {
         bloom(s.stems.iter())
+    }
+
+    fn zero_keys<'s>(&self, s: &'s Sent) -> [&'s [u64]; 2] {
+        [&s.stems, &[]]
+    }
+
+    // The first test of `overlap`, on a count of shared stems.
+    fn zero_given(&self, a: &Sent, b: &Sent, shared: [usize; 2]) -> bool {
+        a.toks.len().min(b.toks.len()) > 3 && share(shared[0], a.stems.len(), b.stems.len()) < 0.15
     }
 
     fn overlap(&self, a: &Sent, b: &Sent) -> Overlap {
@@ -202,6 +227,18 @@ impl SentenceSimilarity for Bilingual {
     // No shared pivot or surface form means both containments are zero.
     fn screen(&self, s: &Sent) -> u64 {
         bloom(s.pivots.iter().chain(s.folds.iter()))
+    }
+
+    fn zero_keys<'s>(&self, s: &'s Sent) -> [&'s [u64]; 2] {
+        [&s.pivots, &s.folds]
+    }
+
+    // The first test of `overlap`, on counts of shared pivots and forms.
+    fn zero_given(&self, a: &Sent, b: &Sent, shared: [usize; 2]) -> bool {
+        a.toks.len().min(b.toks.len()) > 3
+            && share(shared[0], a.pivots.len(), b.pivots.len())
+                + share(shared[1], a.folds.len(), b.folds.len())
+                < 0.1
     }
 
     fn overlap(&self, a: &Sent, b: &Sent) -> Overlap {

@@ -8,7 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use crossdup_index::{DiskIndex, IndexError, StoredDoc};
+use crossdup_index::{DiskIndex, IndexError, StoredDoc, TermSearch};
 use crossdup_match::{compare, mono_terms, pivot_terms, profile, search_terms, Profile};
 use crossdup_text::{analyze, AnalyzeError, AnalyzeOptions, Document, Lang};
 
@@ -190,13 +190,19 @@ impl Archive {
     ) -> Result<Vec<PairRecord>, ArchiveError> {
         let k = self.opts.candidates;
         let min_df = if stored { 2 } else { 1 };
-        let mut hits = self
+        let (mono, pivot) = (mono_terms(p), pivot_terms(p));
+        let search = |terms, k| TermSearch {
+            terms,
+            k,
+            max_terms: 128,
+            min_df,
+        };
+        let mut found = self
             .index
-            .search_min_df(&mono_terms(p), k + 1, 128, min_df)?;
+            .search_all(&[search(&mono, k + 1), search(&pivot, k * 2)])?;
+        let mut cross = found.pop().unwrap_or_default();
+        let mut hits = found.pop().unwrap_or_default();
         hits.retain(|h| h.doc.lang == p.lang.code());
-        let mut cross = self
-            .index
-            .search_min_df(&pivot_terms(p), k * 2, 128, min_df)?;
         cross.retain(|h| h.doc.lang != p.lang.code());
         cross.truncate(k);
         hits.extend(cross);
