@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, RwLock};
 
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, DocSetCollector, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, TermQuery};
@@ -20,7 +21,9 @@ use tantivy::schema::{
     STRING,
 };
 use tantivy::tokenizer::{TextAnalyzer, WhitespaceTokenizer};
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{
+    Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, SegmentId, TantivyDocument, Term,
+};
 
 /// Name of the marker file that identifies a crossdup index folder.
 pub const MARKER: &str = "crossdup-index.json";
@@ -136,7 +139,18 @@ pub struct DiskIndex {
     writer: Mutex<Option<IndexWriter>>,
     fields: Fields,
     reload: RwLock<()>,
+    df_cache: Mutex<DfCache>,
 }
+
+/// Document frequencies of search terms, per segment, as its term
+/// dictionary gives them.
+#[derive(Default)]
+struct DfCache {
+    segments: FxHashMap<SegmentId, FxHashMap<u64, u32>>,
+}
+
+/// Most terms remembered per segment (about 16 bytes each).
+const DF_CACHE_TERMS: usize = 4_000_000;
 
 fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
@@ -256,6 +270,7 @@ impl DiskIndex {
             writer: Mutex::new(None),
             fields,
             reload: RwLock::new(()),
+            df_cache: Mutex::new(DfCache::default()),
         })
     }
 
@@ -505,23 +520,7 @@ impl DiskIndex {
             .collect();
         keys.sort_unstable();
         keys.dedup();
-        let df_of = |chunk: &[u64]| -> Result<Vec<u64>, IndexError> {
-            chunk
-                .iter()
-                .map(|&t| {
-                    let term = Term::from_field_text(f.terms, &term_token(t));
-                    searcher.doc_freq(&term).map_err(|e| self.tv(e))
-                })
-                .collect()
-        };
-        let dfs: Vec<u64> = if keys.len() >= PARALLEL_TERMS {
-            use rayon::prelude::*;
-            let parts: Result<Vec<Vec<u64>>, IndexError> =
-                keys.par_chunks(PARALLEL_TERMS / 2).map(df_of).collect();
-            parts?.concat()
-        } else {
-            df_of(&keys)?
-        };
+        let dfs = self.doc_freqs(&searcher, &keys)?;
         let mut out = Vec::with_capacity(searches.len());
         for s in searches {
             let mut scored: Vec<(u64, Term)> = Vec::new();
@@ -565,6 +564,67 @@ impl DiskIndex {
         Ok(out)
     }
 
+    /// The document frequencies of `keys` (sorted) in the `terms` field, as
+    /// [`Searcher::doc_freq`] counts them: the sum over segments of what each
+    /// segment's term dictionary says. A segment never changes once written,
+    /// so its answers are remembered (see [`DfCache`]); long documents ask
+    /// for thousands of terms, most of them asked before.
+    fn doc_freqs(&self, searcher: &Searcher, keys: &[u64]) -> Result<Vec<u64>, IndexError> {
+        let f = self.fields;
+        let segments = searcher.segment_readers();
+        let mut dfs = vec![0u64; keys.len()];
+        for seg in segments {
+            let id = seg.segment_id();
+            let mut missing: Vec<usize> = Vec::new();
+            {
+                let cache = self.df_cache.lock().unwrap_or_else(|e| e.into_inner());
+                let known = cache.segments.get(&id);
+                for (i, t) in keys.iter().enumerate() {
+                    match known.and_then(|m| m.get(t)) {
+                        Some(&d) => dfs[i] += u64::from(d),
+                        None => missing.push(i),
+                    }
+                }
+            }
+            if missing.is_empty() {
+                continue;
+            }
+            let inverted = seg.inverted_index(f.terms).map_err(|e| self.tv(e))?;
+            let look = |chunk: &[usize]| -> Result<Vec<u32>, IndexError> {
+                chunk
+                    .iter()
+                    .map(|&i| {
+                        let term = Term::from_field_text(f.terms, &term_token(keys[i]));
+                        inverted.doc_freq(&term).map_err(|e| self.tv(e.into()))
+                    })
+                    .collect()
+            };
+            let found: Vec<u32> = if missing.len() >= PARALLEL_TERMS {
+                use rayon::prelude::*;
+                let parts: Result<Vec<Vec<u32>>, IndexError> =
+                    missing.par_chunks(PARALLEL_TERMS / 2).map(look).collect();
+                parts?.concat()
+            } else {
+                look(&missing)?
+            };
+            for (&i, &d) in missing.iter().zip(&found) {
+                dfs[i] += u64::from(d);
+            }
+            let mut cache = self.df_cache.lock().unwrap_or_else(|e| e.into_inner());
+            let m = cache.segments.entry(id).or_default();
+            if m.len() + found.len() <= DF_CACHE_TERMS {
+                m.extend(missing.iter().map(|&i| keys[i]).zip(found));
+            }
+        }
+        // Segments merged away are forgotten.
+        let mut cache = self.df_cache.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.segments.len() > segments.len() {
+            let live: Vec<SegmentId> = segments.iter().map(|s| s.segment_id()).collect();
+            cache.segments.retain(|id, _| live.contains(id));
+        }
+        Ok(dfs)
+    }
+
     /// Total size of the index files in bytes.
     pub fn size_bytes(&self) -> u64 {
         fn walk(p: &Path) -> u64 {
@@ -596,6 +656,44 @@ mod tests {
             added: 10,
             ..StoredDoc::default()
         }
+    }
+
+    #[test]
+    fn remembered_document_frequencies_match_the_dictionaries() {
+        let dir = tempfile::tempdir().unwrap();
+        let ix = DiskIndex::open_or_create(&dir.path().join("ix")).unwrap();
+        let keys: Vec<u64> = (1..=40).collect();
+        let check = |ix: &DiskIndex| {
+            let searcher = ix.reader.searcher();
+            // Twice: the second answer comes from what the first remembered.
+            for _ in 0..2 {
+                let got = ix.doc_freqs(&searcher, &keys).unwrap();
+                let want: Vec<u64> = keys
+                    .iter()
+                    .map(|&t| {
+                        let term = Term::from_field_text(ix.fields.terms, &term_token(t));
+                        searcher.doc_freq(&term).unwrap()
+                    })
+                    .collect();
+                assert_eq!(got, want);
+            }
+        };
+        // Several commits make several segments; a delete and new adds follow
+        // the first answers.
+        for round in 0..4u64 {
+            for i in 0..10u64 {
+                let terms: Vec<(u64, u32)> = (1..=40)
+                    .filter(|t| (t + i + round) % 3 == 0)
+                    .map(|t| (t, 1))
+                    .collect();
+                ix.add(&doc(&format!("d{round}-{i}"), "x"), &terms).unwrap();
+            }
+            ix.commit().unwrap();
+            check(&ix);
+        }
+        ix.delete("d0-1").unwrap();
+        ix.commit().unwrap();
+        check(&ix);
     }
 
     #[test]
