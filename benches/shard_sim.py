@@ -74,8 +74,11 @@ class Sim:
         start = time.time()
         self.run(["shard", "split", str(folder), "--shards", str(self.n), "--dir", str(self.w), "--quiet"])
         self.times.append(("split", time.time() - start))
-        documents = json.loads((self.w / "split.json").read_text())["documents"]
-        docs = str(documents)
+        split = json.loads((self.w / "split.json").read_text())
+        docs = str(split["documents"])
+        # The collection's main language, found by split, goes to every analysis.
+        if split.get("prefer") and not self.lang:
+            self.lang = ["--prefer-lang", split["prefer"]]
         self.parallel("lines", lambda s: ["shard", "lines", "--docs", self.t("docs", s), "--out", self.t("lines", s)])
         self.step("E: line df", lambda: self.e_line_df())
         self.parallel("analyze", lambda s: ["shard", "analyze", "--docs", self.t("docs", s),

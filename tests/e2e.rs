@@ -463,3 +463,62 @@ fn timings_name_every_stage_and_leave_the_output_alone() {
     }
     assert!(!stderr(&plain).contains("timings"));
 }
+
+#[test]
+fn short_ambiguous_texts_take_the_collection_language() {
+    // Function words of "Provides a dummy mock protocol for gfal2" are
+    // English and Portuguese alike; in a collection of English documents
+    // it is English, and nothing in it is a translation.
+    let dir = tempfile::tempdir().unwrap();
+    let topics = [
+        "harbour",
+        "tram line",
+        "library",
+        "bridge",
+        "market",
+        "school",
+        "museum",
+        "river path",
+        "hospital",
+        "stadium",
+        "airport",
+        "station",
+        "park",
+        "theatre",
+        "factory",
+        "ferry",
+        "archive",
+        "garden",
+        "tunnel",
+        "college",
+        "depot",
+        "pier",
+    ];
+    for (i, t) in topics.iter().enumerate() {
+        let text = format!(
+            "The council said on Monday that the {t} would reopen in the spring after {} months of work.\n\nResidents were told that the costs had been higher than expected and that the plans were changed twice.\n",
+            i + 3
+        );
+        fs::write(dir.path().join(format!("news{i:02}.txt")), text).unwrap();
+    }
+    fs::write(
+        dir.path().join("mock-a.txt"),
+        "Provides a dummy mock protocol for gfal2.\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("mock-b.txt"),
+        "Provides a mock dummy protocol for gfal2.\n",
+    )
+    .unwrap();
+    let recs = scan_ok(dir.path());
+    for d in of_type(&recs, "doc") {
+        assert_eq!(d["lang"], "en", "{d}");
+    }
+    assert!(
+        of_type(&recs, "pair")
+            .iter()
+            .all(|p| p["relation"] != "translation"),
+        "{recs:?}"
+    );
+}

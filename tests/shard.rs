@@ -60,6 +60,11 @@ fn sharded_scan(input: &Path, w: &Path, n: usize) -> String {
     let split: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(w.join("split.json")).unwrap()).unwrap();
     let docs = split["documents"].to_string();
+    // The collection's main language, as split found it, for every analysis.
+    let prefer: Vec<String> = split["prefer"]
+        .as_str()
+        .map(|l| vec!["--prefer-lang".to_string(), l.to_string()])
+        .unwrap_or_default();
     for s in 0..n {
         ok(&[
             "shard",
@@ -85,7 +90,10 @@ fn sharded_scan(input: &Path, w: &Path, n: usize) -> String {
             &t(w, "meta", s),
             "--terms",
             &t(w, "terms", s),
-        ]);
+        ]
+        .into_iter()
+        .chain(prefer.iter().map(String::as_str))
+        .collect::<Vec<_>>());
     }
     engine("term-df");
     let plan = w.join("plan.json").display().to_string();
@@ -130,7 +138,10 @@ fn sharded_scan(input: &Path, w: &Path, n: usize) -> String {
                 &docs,
                 "--out",
                 &t(w, out, s),
-            ]);
+            ]
+            .into_iter()
+            .chain(prefer.iter().map(String::as_str))
+            .collect::<Vec<_>>());
         }
     };
     engine("verify-tasks");

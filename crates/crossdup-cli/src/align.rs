@@ -137,6 +137,7 @@ fn read(path: &Path, lang: Option<Lang>, segments: Segments) -> Result<Input> {
                 let opts = AnalyzeOptions {
                     lang,
                     fallback: Some(Lang::En),
+                    prefer: None,
                 };
                 analyze(Document::new(shown.clone(), text), &opts, None)
                     .with_context(|| format!("analysing {shown}"))?

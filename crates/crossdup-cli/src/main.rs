@@ -329,6 +329,7 @@ fn run_clean(args: CleanArgs) -> Result<u8> {
         &AnalyzeOptions {
             lang,
             fallback: Some(Lang::En),
+            prefer: None,
         },
         None,
     )?;

@@ -123,6 +123,9 @@ pub struct AnalyzeArgs {
     /// Treat every document as this language (as `scan --lang`).
     #[arg(long)]
     lang: Option<String>,
+    /// The collection's main language (split.json's `prefer`).
+    #[arg(long)]
+    prefer_lang: Option<String>,
     /// Where to write metadata rows (doc records, languages, lengths).
     #[arg(long)]
     meta: PathBuf,
@@ -148,6 +151,9 @@ pub struct VerifyArgs {
     /// Treat every document as this language (as `scan --lang`).
     #[arg(long)]
     lang: Option<String>,
+    /// The collection's main language (split.json's `prefer`).
+    #[arg(long)]
+    prefer_lang: Option<String>,
     /// Do not report pairs scoring below this (as `scan --min-score`).
     #[arg(long, default_value_t = 0.0)]
     min_score: f32,
@@ -267,6 +273,7 @@ fn run_split(a: SplitArgs) -> Result<u8> {
         }
     }
     let documents = read.documents.len();
+    let prefer = crossdup::collection_language(&read.documents).map(|l| l.code());
     let shards = shard::split(read.documents, a.shards as usize);
     for (s, docs) in shards.iter().enumerate() {
         write_rows(&table(&a.dir, "docs", s), docs)?;
@@ -275,6 +282,7 @@ fn run_split(a: SplitArgs) -> Result<u8> {
         "documents": documents,
         "shards": a.shards,
         "skipped": read.skipped.len(),
+        "prefer": prefer,
     });
     fs::write(a.dir.join("split.json"), format!("{info}\n"))
         .with_context(|| format!("writing {}", a.dir.join("split.json").display()))?;
@@ -285,7 +293,8 @@ fn run_analyze(a: AnalyzeArgs) -> Result<u8> {
     let lang = parse_lang(&a.lang)?;
     let docs: Vec<ShardDoc> = read_rows(&a.docs)?;
     let stats = shard::line_stats(read_rows::<LineDf>(&a.line_df)?, a.documents);
-    let (meta, terms) = shard::analyze_shard(docs, &stats, lang);
+    let prefer = parse_lang(&a.prefer_lang)?;
+    let (meta, terms) = shard::analyze_shard(docs, &stats, lang, prefer);
     write_rows(&a.meta, meta)?;
     write_rows(&a.terms, terms)?;
     Ok(0)
@@ -298,6 +307,7 @@ fn run_verify(a: VerifyArgs) -> Result<u8> {
     let stats = shard::line_stats(read_rows::<LineDf>(&a.line_df)?, a.documents);
     let opts = ScanOptions {
         lang,
+        prefer: parse_lang(&a.prefer_lang)?,
         min_score: a.min_score,
         ..ScanOptions::default()
     };

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::document::Document;
-use crate::lang::{identify_lang, identify_unless, Lang};
+use crate::lang::{identify_lang_preferring, identify_unless, Lang};
 use crate::lines::{split_lines, Line};
 use crate::noise::{self, LineStats, NoiseContext, NoiseFlag};
 use crate::segment::{self, Span};
@@ -17,6 +17,10 @@ pub struct AnalyzeOptions {
     pub lang: Option<Lang>,
     /// Language used when identification fails and none is given.
     pub fallback: Option<Lang>,
+    /// The collection's main language, which wins when a document's function
+    /// words cannot tell it from the language identified (see
+    /// [`crate::lang::identify_lang_preferring`]).
+    pub prefer: Option<Lang>,
 }
 
 /// A sentence of the article body with its tokens.
@@ -180,7 +184,8 @@ pub fn analyze(
                     break;
                 }
             }
-            match identify_lang(&body_text).or_else(|| identify_lang(&doc.text)) {
+            let id = |t: &str| identify_lang_preferring(t, opts.prefer);
+            match id(&body_text).or_else(|| id(&doc.text)) {
                 Some(l) => (l, "detected"),
                 None => match opts.fallback {
                     Some(l) => (l, "fallback"),

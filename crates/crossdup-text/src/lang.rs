@@ -242,6 +242,36 @@ pub fn identify_lang(text: &str) -> Option<Lang> {
     combine(trigram_guess(sample), &stops).map(|g| g.lang)
 }
 
+/// As [`identify_lang`], given the language most documents of the collection
+/// are in: when function words give `prefer` at least the share they give
+/// the language the character trigrams name, `prefer` is taken. Short
+/// technical texts ("Provides a mock protocol for gfal2") share their few
+/// function words with several languages, and trigrams then guess at random
+/// among them; the collection's main language is the better bet.
+///
+/// ```
+/// use crossdup_text::lang::{identify_lang, identify_lang_preferring, Lang};
+/// let t = "Provides a dummy mock protocol for gfal2.";
+/// assert_eq!(identify_lang_preferring(t, Some(Lang::En)), Some(Lang::En));
+/// // Clear evidence for another language is not overridden.
+/// let it = "La libreria per leggere e scrivere i file di configurazione.";
+/// assert_eq!(identify_lang_preferring(it, Some(Lang::En)), identify_lang(it));
+/// ```
+pub fn identify_lang_preferring(text: &str, prefer: Option<Lang>) -> Option<Lang> {
+    let sample = crate::util::prefix_at_char_boundary(text, 4000);
+    let stops = stop_word_shares(sample);
+    if let Some(l) = stops.settled() {
+        return Some(l);
+    }
+    let guess = combine(trigram_guess(sample), &stops)?.lang;
+    match prefer {
+        Some(p) if p != guess && stops.share(p) > 0.0 && stops.share(p) >= stops.share(guess) => {
+            Some(p)
+        }
+        _ => Some(guess),
+    }
+}
+
 /// What [`identify`] says of `text` when it is not in `lang`: `None` when it
 /// would name `lang` (or nothing), the guess otherwise. Cheaper than
 /// [`identify`] when function words settle the question.

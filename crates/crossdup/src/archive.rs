@@ -147,6 +147,7 @@ impl Archive {
             &AnalyzeOptions {
                 lang: self.opts.lang,
                 fallback: None,
+                prefer: None,
             },
             None,
         )?;

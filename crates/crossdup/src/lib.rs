@@ -20,4 +20,4 @@ pub use crossdup_text as text;
 pub use archive::{Added, Archive, ArchiveError, Prepared};
 pub use crossdup_text::{read_inputs, Document, Lang, ReadOptions};
 pub use records::{AlignedSpan, ClusterRecord, DocRecord, NoiseRecord, PairRecord};
-pub use scan::{scan, Failure, ScanOptions, ScanOutput, Stage};
+pub use scan::{collection_language, scan, Failure, ScanOptions, ScanOutput, Stage};

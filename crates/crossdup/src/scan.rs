@@ -14,6 +14,10 @@ use crate::records::{ClusterRecord, DocRecord, PairRecord};
 pub struct ScanOptions {
     /// Force one language for every document.
     pub lang: Option<Lang>,
+    /// The collection's main language, preferred when a document's function
+    /// words cannot tell it from the language identified. `None`: [`scan`]
+    /// finds it with [`collection_language`].
+    pub prefer: Option<Lang>,
     /// Pairs scoring below this are not reported.
     pub min_score: f32,
     /// Candidates checked per document.
@@ -28,6 +32,7 @@ impl Default for ScanOptions {
     fn default() -> Self {
         ScanOptions {
             lang: None,
+            prefer: None,
             min_score: 0.0,
             candidates: 10,
             min_candidate: 0.05,
@@ -109,9 +114,15 @@ pub fn scan(docs: Vec<Document>, opts: &ScanOptions, progress: Progress<'_>) -> 
             a.merge(b);
             a
         });
+    let prefer = match (opts.lang, opts.prefer) {
+        (Some(_), _) => None,
+        (None, Some(p)) => Some(p),
+        (None, None) => collection_language(&docs),
+    };
     let aopts = AnalyzeOptions {
         lang: opts.lang,
         fallback: None,
+        prefer,
     };
     let done = std::sync::atomic::AtomicU64::new(0);
     let analysed: Vec<Result<Analysed, Failure>> = docs
@@ -153,6 +164,44 @@ pub fn scan(docs: Vec<Document>, opts: &ScanOptions, progress: Progress<'_>) -> 
     // it while the caller writes the results (inline if none can start).
     let _ = std::thread::Builder::new().spawn(move || drop(profiles));
     out
+}
+
+/// Documents sampled by [`collection_language`].
+const LANGUAGE_SAMPLE: usize = 2000;
+
+/// The language most documents of a collection are in, from an even sample
+/// of up to 2,000 of them (a document's own `lang` field counts as given):
+/// `None` for fewer than 20 documents, or when no language has half of them.
+///
+/// ```
+/// use crossdup::{collection_language, Document, Lang};
+/// let docs: Vec<Document> = (0..30)
+///     .map(|i| Document::new(format!("{i}.txt"), "The port was closed after the fire, and the ships were sent north."))
+///     .collect();
+/// assert_eq!(collection_language(&docs), Some(Lang::En));
+/// assert_eq!(collection_language(&docs[..5]), None);
+/// ```
+pub fn collection_language(docs: &[Document]) -> Option<Lang> {
+    if docs.len() < 20 {
+        return None;
+    }
+    let step = docs.len().div_ceil(LANGUAGE_SAMPLE);
+    let sample: Vec<&Document> = docs.iter().step_by(step).collect();
+    let langs: Vec<Option<Lang>> = sample
+        .par_iter()
+        .map(|d| match d.lang.as_deref().map(str::parse::<Lang>) {
+            Some(Ok(l)) => Some(l),
+            _ => crossdup_text::lang::identify_lang(&d.text),
+        })
+        .collect();
+    let mut counts: FxHashMap<Lang, usize> = FxHashMap::default();
+    for l in langs.into_iter().flatten() {
+        *counts.entry(l).or_default() += 1;
+    }
+    let (lang, n) = counts
+        .into_iter()
+        .max_by_key(|&(l, n)| (n, std::cmp::Reverse(l)))?;
+    (2 * n >= sample.len()).then_some(lang)
 }
 
 /// Candidate search ignores terms found in more than this share of the

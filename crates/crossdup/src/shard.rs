@@ -202,10 +202,16 @@ type Analysed = (
     Result<(DocRecord, Profile), String>,
 );
 
-fn analyse_all(docs: Vec<ShardDoc>, stats: &LineStats, lang: Option<Lang>) -> Vec<Analysed> {
+fn analyse_all(
+    docs: Vec<ShardDoc>,
+    stats: &LineStats,
+    lang: Option<Lang>,
+    prefer: Option<Lang>,
+) -> Vec<Analysed> {
     let aopts = AnalyzeOptions {
         lang,
         fallback: None,
+        prefer: if lang.is_some() { None } else { prefer },
     };
     docs.into_par_iter()
         .map(|d| {
@@ -224,8 +230,9 @@ pub fn analyze_shard(
     docs: Vec<ShardDoc>,
     stats: &LineStats,
     lang: Option<Lang>,
+    prefer: Option<Lang>,
 ) -> (Vec<MetaRow>, Vec<TermRow>) {
-    let mut all = analyse_all(docs, stats, lang);
+    let mut all = analyse_all(docs, stats, lang, prefer);
     all.sort_by_key(|a| a.0);
     let mut meta = Vec::with_capacity(all.len());
     let mut terms = Vec::new();
@@ -567,7 +574,7 @@ pub fn verify(
     opts: &ScanOptions,
 ) -> Result<Vec<PairRecord>, ShardError> {
     let mut profiles: FxHashMap<u64, Result<Profile, String>> = FxHashMap::default();
-    for (seq, _, _, r) in analyse_all(docs, stats, opts.lang) {
+    for (seq, _, _, r) in analyse_all(docs, stats, opts.lang, opts.prefer) {
         if profiles.insert(seq, r.map(|(_, p)| p)).is_some() {
             return err(format!("document {seq} given twice"));
         }
