@@ -393,30 +393,22 @@ fn stop_word_shares(text: &str) -> StopShares {
     let sample = crate::util::prefix_at_char_boundary(text, 2000);
     let mut hits = [0usize; 13];
     let mut words = 0usize;
-    let mut count = |w: &str| {
+    // Normalising ASCII only lower-cases it (the backquote it would turn into
+    // a quote separates words either way).
+    let norm = if sample.is_ascii() {
+        sample.to_ascii_lowercase()
+    } else {
+        crate::normalize::normalize_text(sample)
+    };
+    for w in norm.split(|c: char| !c.is_alphabetic()) {
+        if w.is_empty() {
+            continue;
+        }
         words += 1;
         let mut m = stop_mask(w);
         while m != 0 {
             hits[m.trailing_zeros() as usize] += 1;
             m &= m - 1;
-        }
-    };
-    if sample.is_ascii() {
-        // Normalising ASCII only lower-cases it: no copy of the whole text.
-        let mut word = String::new();
-        for w in sample.split(|c: char| !c.is_ascii_alphabetic()) {
-            if !w.is_empty() {
-                word.clear();
-                word.extend(w.bytes().map(|b| b.to_ascii_lowercase() as char));
-                count(&word);
-            }
-        }
-    } else {
-        let norm = crate::normalize::normalize_text(sample);
-        for w in norm.split(|c: char| !c.is_alphabetic()) {
-            if !w.is_empty() {
-                count(w);
-            }
         }
     }
     let mut out = StopShares::default();

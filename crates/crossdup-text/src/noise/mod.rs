@@ -99,24 +99,17 @@ impl LineStats {
             h ^= b as u64;
             h = h.wrapping_mul(0x0100_0000_01b3);
         };
+        // Normalising ASCII only lower-cases letters (and turns a backquote
+        // into a quote, which separates words either way): done per byte.
         let line = line.trim();
-        if line.is_ascii() {
-            // Normalising ASCII only lower-cases letters (and turns a
-            // backquote into a quote, which separates words either way).
-            for w in line.split(|c: char| !c.is_ascii_alphanumeric()) {
-                if w.is_empty() {
-                    continue;
-                }
-                if any {
-                    feed(b' ');
-                }
-                any = true;
-                w.bytes().for_each(|b| feed(b.to_ascii_lowercase()));
-            }
-            return any.then_some(h);
-        }
-        let norm = crate::normalize::normalize_text(line);
-        for w in norm.split(|c: char| !c.is_alphanumeric()) {
+        let norm;
+        let text = if line.is_ascii() {
+            line
+        } else {
+            norm = crate::normalize::normalize_text(line);
+            &norm
+        };
+        for w in text.split(|c: char| !c.is_alphanumeric()) {
             if w.is_empty() {
                 continue;
             }
@@ -124,7 +117,7 @@ impl LineStats {
                 feed(b' ');
             }
             any = true;
-            w.bytes().for_each(&mut feed);
+            w.bytes().for_each(|b| feed(b.to_ascii_lowercase()));
         }
         any.then_some(h)
     }
