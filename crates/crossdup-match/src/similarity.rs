@@ -87,19 +87,80 @@ impl Default for Monolingual {
 }
 
 impl Monolingual {
-    fn side(&self, x: &Sent, y: &Sent) -> (f32, f32) {
+    /// Credit for the tokens of `x`, given the stems and synonym classes it
+    /// shares with the other sentence (every token's stem and classes are
+    /// members of `x`'s sets, so membership of the shared sets is membership
+    /// of the other sentence's).
+    fn side(&self, x: &Sent, y: &Sent, stems: &Common<u64>, syns: &Common<u32>) -> (f32, f32) {
         let (mut m, mut exact) = (0.0f32, 0.0f32);
         for t in &x.toks {
-            if has(&y.stems, &t.stem) {
+            if stems.contains(t.stem, &y.stems) {
                 m += 1.0;
                 exact += 1.0;
-            } else if t.syn.iter().any(|c| has(&y.syns, c))
+            } else if (syns.n > 0 && t.syn.iter().any(|&c| syns.contains(c, &y.syns)))
                 || (t.kind == Kind::Name && fuzzy_name(x, t, y))
             {
                 m += self.synonym_weight;
             }
         }
         (m, exact)
+    }
+}
+
+/// How many shared members [`Common`] keeps inline; past it, membership is
+/// looked up in the other sentence's set.
+const COMMON_INLINE: usize = 24;
+
+/// The members two sorted sets share, kept on the stack, with a one-bit-per-
+/// key screen so that most lookups of absent keys cost one test.
+struct Common<T> {
+    /// How many members the sets share.
+    n: usize,
+    screen: u64,
+    kept: [T; COMMON_INLINE],
+}
+
+impl<T: Ord + Copy + Default + Into<u64>> Common<T> {
+    fn of(a: &[T], b: &[T]) -> Self {
+        let mut c = Common {
+            n: 0,
+            screen: 0,
+            kept: [T::default(); COMMON_INLINE],
+        };
+        let (mut i, mut j) = (0, 0);
+        while i < a.len() && j < b.len() {
+            match a[i].cmp(&b[j]) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    if c.n < COMMON_INLINE {
+                        c.kept[c.n] = a[i];
+                    }
+                    c.n += 1;
+                    c.screen |= Self::bit(a[i]);
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        c
+    }
+
+    fn bit(k: T) -> u64 {
+        let k: u64 = k.into();
+        1u64 << ((k ^ (k >> 29)) & 63)
+    }
+
+    /// Whether `k`, a member of one set, is shared; `other` is the other set.
+    fn contains(&self, k: T, other: &[T]) -> bool {
+        if self.screen & Self::bit(k) == 0 {
+            return false;
+        }
+        if self.n <= COMMON_INLINE {
+            self.kept[..self.n].contains(&k)
+        } else {
+            has(other, &k)
+        }
     }
 }
 
@@ -120,12 +181,15 @@ impl SentenceSimilarity for Monolingual {
     }
 
     fn overlap(&self, a: &Sent, b: &Sent) -> Overlap {
+        let stems = Common::of(&a.stems, &b.stems);
         // Too little shared wording to be a link, whatever the synonyms say.
-        if a.toks.len().min(b.toks.len()) > 3 && containment(&a.stems, &b.stems) < 0.15 {
+        if a.toks.len().min(b.toks.len()) > 3 && share(stems.n, a.stems.len(), b.stems.len()) < 0.15
+        {
             return Overlap::default();
         }
-        let (ma, ea) = self.side(a, b);
-        let (mb, _) = self.side(b, a);
+        let syns = Common::of(&a.syns, &b.syns);
+        let (ma, ea) = self.side(a, b, &stems, &syns);
+        let (mb, _) = self.side(b, a, &stems, &syns);
         Overlap {
             a: ma,
             b: mb,
@@ -255,5 +319,103 @@ impl SentenceSimilarity for Bilingual {
             b: self.side(b, a),
             a_exact: 0.0,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::Pivots;
+
+    /// A sentence of words with the given stems and synonym classes (the
+    /// classes leaked: tests only).
+    fn sent(words: &[(u64, Vec<u32>)]) -> Sent {
+        let toks: Vec<Tok> = words
+            .iter()
+            .map(|(stem, syn)| Tok {
+                stem: *stem,
+                fold: *stem,
+                pivot: Pivots::Own(*stem),
+                syn: Box::leak(syn.clone().into_boxed_slice()),
+                kind: Kind::Word,
+                text_start: 0,
+                text_len: 0,
+                text_chars: 3,
+            })
+            .collect();
+        let mut stems: Vec<u64> = toks.iter().map(|t| t.stem).collect();
+        stems.sort_unstable();
+        stems.dedup();
+        let mut syns: Vec<u32> = toks.iter().flat_map(|t| t.syn.iter().copied()).collect();
+        syns.sort_unstable();
+        syns.dedup();
+        Sent {
+            start: 0,
+            end: 0,
+            chars: 0,
+            weight: 1.0,
+            line: 1,
+            toks: toks.into_boxed_slice(),
+            pivots: stems.clone().into_boxed_slice(),
+            folds: stems.clone().into_boxed_slice(),
+            stems: stems.into_boxed_slice(),
+            syns: syns.into_boxed_slice(),
+            texts: "".into(),
+        }
+    }
+
+    /// The overlap counted the plain way: every token looked up in the
+    /// other sentence's sets.
+    fn reference(w: f32, x: &Sent, y: &Sent) -> (f32, f32) {
+        let (mut m, mut exact) = (0.0, 0.0);
+        for t in x.toks.iter() {
+            if y.stems.contains(&t.stem) {
+                m += 1.0;
+                exact += 1.0;
+            } else if t.syn.iter().any(|c| y.syns.contains(c)) {
+                m += w;
+            }
+        }
+        (m, exact)
+    }
+
+    #[test]
+    fn shared_sets_give_the_plain_overlap_few_or_many_shared() {
+        let mono = Monolingual::default();
+        // A small deterministic generator: sentences of 5 to 155 words over
+        // vocabularies small enough to share from none to dozens of stems.
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let mut many_shared = 0;
+        for round in 0..300 {
+            let vocab = [10, 60, 400][round % 3];
+            let mut words = || {
+                let len = 5 + next(150) as usize;
+                (0..len)
+                    .map(|_| {
+                        let stem = next(vocab) * 0x9e37_79b9_7f4a_7c15;
+                        let syn = (0..next(3)).map(|_| next(vocab) as u32).collect();
+                        (stem, syn)
+                    })
+                    .collect::<Vec<_>>()
+            };
+            let (a, b) = (sent(&words()), sent(&words()));
+            let shared = crate::features::intersection(&a.stems, &b.stems);
+            many_shared += usize::from(shared > COMMON_INLINE);
+            let got = mono.overlap(&a, &b);
+            if share(shared, a.stems.len(), b.stems.len()) < 0.15 {
+                assert_eq!(got, Overlap::default());
+                continue;
+            }
+            let (ma, ea) = reference(mono.synonym_weight, &a, &b);
+            let (mb, _) = reference(mono.synonym_weight, &b, &a);
+            assert_eq!((got.a, got.a_exact, got.b), (ma, ea, mb), "round {round}");
+        }
+        assert!(many_shared > 10, "the test reaches the overflow path");
     }
 }
