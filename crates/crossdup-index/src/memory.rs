@@ -225,6 +225,8 @@ impl MemIndex {
             ix: self,
             acc: vec![0.0; self.groups.len()],
             touched: Vec::new(),
+            bag: Vec::new(),
+            found: Vec::new(),
         }
     }
 
@@ -287,16 +289,16 @@ impl MemIndex {
             .zip(self.bag_weights[s..e].iter().copied())
     }
 
-    /// Internal-number ranges a query looks at.
-    fn spans(&self, groups: Groups) -> Vec<(u32, u32)> {
+    /// Internal-number ranges a query looks at (empty ranges included).
+    fn spans(&self, groups: Groups) -> [(u32, u32); 2] {
         let n = self.groups.len() as u32;
         let find = |g: u32| self.ranges.iter().find(|r| r.0 == g).map(|r| (r.1, r.2));
         match groups {
-            Groups::All => vec![(0, n)],
-            Groups::Only(g) => find(g).into_iter().collect(),
+            Groups::All => [(0, n), (n, n)],
+            Groups::Only(g) => [find(g).unwrap_or((0, 0)), (n, n)],
             Groups::Except(g) => match find(g) {
-                Some((s, e)) => [(0, s), (e, n)].into_iter().filter(|r| r.0 < r.1).collect(),
-                None => vec![(0, n)],
+                Some((s, e)) => [(0, s), (e, n)],
+                None => [(0, n), (n, n)],
             },
         }
     }
@@ -345,6 +347,10 @@ pub struct Searcher<'a> {
     /// Dot products by internal number; 0 for documents not reached.
     acc: Vec<f32>,
     touched: Vec<u32>,
+    /// The bag of the document being looked up.
+    bag: Vec<(u32, f32)>,
+    /// Documents that pass the threshold, before the best are taken.
+    found: Vec<Candidate>,
 }
 
 impl Searcher<'_> {
@@ -360,8 +366,10 @@ impl Searcher<'_> {
         keep: impl Fn(u32) -> bool,
     ) -> Vec<Candidate> {
         let ix = self.ix;
-        let bag: Vec<(u32, f32)> = ix.bag(doc).collect();
-        self.search(
+        let mut bag = std::mem::take(&mut self.bag);
+        bag.clear();
+        bag.extend(ix.bag(doc));
+        let out = self.search(
             &bag,
             ix.norms[doc as usize],
             Some(doc),
@@ -369,7 +377,9 @@ impl Searcher<'_> {
             min_score,
             groups,
             keep,
-        )
+        );
+        self.bag = bag;
+        out
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -402,7 +412,7 @@ impl Searcher<'_> {
             );
             let docs = &ix.post_docs[s..e];
             let weights = &ix.post_weights[s..e];
-            for &(lo, hi) in &spans {
+            for &(lo, hi) in spans.iter().filter(|r| r.0 < r.1) {
                 let a = first_at_least_from_front(docs, lo);
                 let b = a + first_at_least_from_back(&docs[a..], hi);
                 for (&d, &dw) in docs[a..b].iter().zip(&weights[a..b]) {
@@ -414,7 +424,8 @@ impl Searcher<'_> {
                 }
             }
         }
-        let mut out: Vec<Candidate> = Vec::new();
+        let out = &mut self.found;
+        out.clear();
         for &d in &self.touched {
             let dot = std::mem::take(&mut self.acc[d as usize]);
             let ext = ix.order[d as usize];
@@ -434,7 +445,7 @@ impl Searcher<'_> {
             out.truncate(k);
         }
         out.sort_by(best_first);
-        out
+        out.to_vec()
     }
 }
 

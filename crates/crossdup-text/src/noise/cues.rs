@@ -8,7 +8,7 @@
 //! whole line must be accounted for by the phrase: a cue is a line's shape,
 //! not a substring of a sentence.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 use std::sync::OnceLock;
 
 use super::shape::{ends_with_period, has_url, token_count, tokenize, Token};
