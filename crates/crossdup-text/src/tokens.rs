@@ -2,6 +2,7 @@
 
 use std::sync::OnceLock;
 
+use compact_str::CompactString;
 use rust_stemmers::Stemmer;
 use rustc_hash::FxHashSet;
 
@@ -24,10 +25,11 @@ pub struct Token {
     pub start: u32,
     /// One past the last byte in the original text.
     pub end: u32,
-    /// Normalised form (NFKC, lower case; numbers without separators).
-    pub norm: String,
-    /// Snowball stem of `norm` (for numbers, `norm`).
-    pub stem: String,
+    /// Normalised form (NFKC, lower case; numbers without separators);
+    /// held inline, without a heap allocation, up to 24 bytes.
+    pub norm: CompactString,
+    /// Snowball stem of `norm` (for numbers, `norm`), inline likewise.
+    pub stem: CompactString,
     /// Word or number.
     pub kind: TokenKind,
     /// Whether `norm` is a stop word of the sentence's language.
@@ -82,7 +84,7 @@ const STEM_CACHE: usize = 1 << 15;
 /// tokenising (and of loading lexicons and thesauri).
 fn with_stem<R>(word: &str, lang: Lang, f: impl FnOnce(&str) -> R) -> R {
     use std::cell::RefCell;
-    type Memo = Vec<rustc_hash::FxHashMap<Box<str>, Box<str>>>;
+    type Memo = Vec<rustc_hash::FxHashMap<CompactString, CompactString>>;
     thread_local! {
         static MEMO: RefCell<Memo> = RefCell::new(vec![Default::default(); Lang::ALL.len()]);
     }
@@ -97,7 +99,7 @@ fn with_stem<R>(word: &str, lang: Lang, f: impl FnOnce(&str) -> R) -> R {
         if memo.len() >= STEM_CACHE {
             memo.clear();
         }
-        memo.insert(word.into(), s.into());
+        memo.insert(word.into(), CompactString::from(&*s));
         r
     })
 }
@@ -221,7 +223,7 @@ pub fn tokenize(text: &str, start: usize, end: usize, lang: Lang) -> Vec<Token> 
                 continue;
             }
             let e = if j < chars.len() { chars[j].0 } else { s.len() };
-            let norm = normalize_number(&s[p..e]);
+            let norm = CompactString::from(normalize_number(&s[p..e]));
             out.push(Token {
                 start: (start + p) as u32,
                 end: (start + e) as u32,
@@ -264,9 +266,16 @@ fn push_word(
     let p = chars[i].0;
     let e = if j < chars.len() { chars[j].0 } else { s.len() };
     let raw = &s[p..e];
-    let norm = normalize_text(raw);
+    // Plain ASCII (but the backquote) normalises to its lower case.
+    let norm = if raw.bytes().all(|b| b.is_ascii() && b != b'`') {
+        let mut n = CompactString::from(raw);
+        n.make_ascii_lowercase();
+        n
+    } else {
+        CompactString::from(normalize_text(raw))
+    };
     let stop = is_stop_word(&norm, lang);
-    let stem = with_stem(&norm, lang, str::to_owned);
+    let stem = with_stem(&norm, lang, |s| CompactString::from(s));
     out.push(Token {
         start: (base + p) as u32,
         end: (base + e) as u32,
@@ -288,6 +297,17 @@ mod tests {
             let toks = tokenize(t, 0, t.len(), Lang::En);
             assert_eq!(toks.len(), 1);
             assert_eq!(toks[0].norm, "5000");
+        }
+    }
+
+    #[test]
+    fn word_forms_are_the_normalised_text_ascii_or_not() {
+        let t = "The MP3 Player’s e-Mail ÉCOLE straße `quoted` Ｆｕｌｌ ﬁne TB2";
+        let toks = tokenize(t, 0, t.len(), Lang::En);
+        assert!(toks.len() >= 10);
+        for tok in toks.iter().filter(|k| k.kind == TokenKind::Word) {
+            let raw = &t[tok.start as usize..tok.end as usize];
+            assert_eq!(tok.norm, normalize_text(raw), "{raw}");
         }
     }
 
