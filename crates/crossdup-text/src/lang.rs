@@ -244,7 +244,8 @@ pub fn identify_lang(text: &str) -> Option<Lang> {
 
 /// As [`identify_lang`], given the language most documents of the collection
 /// are in: when function words give `prefer` at least the share they give
-/// the language the character trigrams name, `prefer` is taken. Short
+/// the language the character trigrams name, or when the text has no
+/// function word at all and the trigrams are unsure, `prefer` is taken. Short
 /// technical texts ("Provides a mock protocol for gfal2") share their few
 /// function words with several languages, and trigrams then guess at random
 /// among them; the collection's main language is the better bet.
@@ -252,6 +253,9 @@ pub fn identify_lang(text: &str) -> Option<Lang> {
 /// ```
 /// use crossdup_text::lang::{identify_lang, identify_lang_preferring, Lang};
 /// let t = "Provides a dummy mock protocol for gfal2.";
+/// assert_eq!(identify_lang_preferring(t, Some(Lang::En)), Some(Lang::En));
+/// // No function word at all: weak trigram evidence yields to the prior.
+/// let t = "Golang tag parser\n\nOpinionated Golang tag parser.";
 /// assert_eq!(identify_lang_preferring(t, Some(Lang::En)), Some(Lang::En));
 /// // Clear evidence for another language is not overridden.
 /// let it = "La libreria per leggere e scrivere i file di configurazione.";
@@ -263,14 +267,23 @@ pub fn identify_lang_preferring(text: &str, prefer: Option<Lang>) -> Option<Lang
     if let Some(l) = stops.settled() {
         return Some(l);
     }
-    let guess = combine(trigram_guess(sample), &stops)?.lang;
+    let guess = combine(trigram_guess(sample), &stops)?;
     match prefer {
-        Some(p) if p != guess && stops.share(p) > 0.0 && stops.share(p) >= stops.share(guess) => {
+        Some(p)
+            if p != guess.lang
+                && ((stops.share(p) > 0.0 && stops.share(p) >= stops.share(guess.lang))
+                    || (stops.silent() && guess.confidence < PRIOR_OVER_TRIGRAMS)) =>
+        {
             Some(p)
         }
-        _ => Some(guess),
+        _ => Some(guess.lang),
     }
 }
+
+/// Below this confidence, trigrams alone (a text with no function word of
+/// any language, such as "Golang tag parser") do not outweigh the
+/// collection's main language.
+const PRIOR_OVER_TRIGRAMS: f64 = 0.5;
 
 /// What [`identify`] says of `text` when it is not in `lang`: `None` when it
 /// would name `lang` (or nothing), the guess otherwise. Cheaper than
@@ -364,6 +377,12 @@ impl StopShares {
             .position(|&c| c == l)
             .map(|i| self.shares[i])
             .unwrap_or(0.0)
+    }
+
+    /// Whether no function word of any language was found (or the text
+    /// has too few words to tell).
+    fn silent(&self) -> bool {
+        self.shares.iter().all(|&s| s == 0.0)
     }
 
     /// The language [`combine`] returns whatever the trigrams say, if any.
