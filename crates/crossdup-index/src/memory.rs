@@ -61,6 +61,10 @@ pub struct MemIndex {
     norms: Vec<f32>,
     /// Internal number to document number.
     order: Vec<u32>,
+    /// Document number to internal number.
+    rank: Vec<u32>,
+    /// Document norms, by internal number.
+    internal_norms: Vec<f32>,
     /// Groups as `(group, first internal number, end)`, ascending.
     ranges: Vec<(u32, u32, u32)>,
     frozen: bool,
@@ -205,6 +209,11 @@ impl MemIndex {
                 }
             }
         }
+        self.rank = vec![0; n_docs];
+        for (internal, &d) in order.iter().enumerate() {
+            self.rank[d as usize] = internal as u32;
+        }
+        self.internal_norms = order.iter().map(|&d| self.norms[d as usize]).collect();
         self.order = order;
         if !self.ids.is_empty() {
             self.lookup = self.ids.drain().collect();
@@ -415,25 +424,32 @@ impl Searcher<'_> {
             for &(lo, hi) in spans.iter().filter(|r| r.0 < r.1) {
                 let a = first_at_least_from_front(docs, lo);
                 let b = a + first_at_least_from_back(&docs[a..], hi);
+                // Every posting is written to the end of `touched`, which
+                // only grows past it for a document met for the first time:
+                // no branch to mispredict.
+                let mut n = self.touched.len();
+                self.touched.resize(n + (b - a), 0);
                 for (&d, &dw) in docs[a..b].iter().zip(&weights[a..b]) {
                     let slot = &mut self.acc[d as usize];
-                    if *slot == 0.0 {
-                        self.touched.push(d);
-                    }
+                    self.touched[n] = d;
+                    n += usize::from(*slot == 0.0);
                     *slot += qw * dw * idf;
                 }
+                self.touched.truncate(n);
             }
         }
         let out = &mut self.found;
         out.clear();
+        let skip = skip.map(|e| ix.rank[e as usize]);
         for &d in &self.touched {
             let dot = std::mem::take(&mut self.acc[d as usize]);
-            let ext = ix.order[d as usize];
-            if Some(ext) == skip || !keep(ext) {
+            // The same quotient as with the norm looked up by document number.
+            let score = dot / (norm * ix.internal_norms[d as usize]).max(1e-9);
+            if score < min_score || Some(d) == skip {
                 continue;
             }
-            let score = dot / (norm * ix.norms[ext as usize]).max(1e-9);
-            if score >= min_score {
+            let ext = ix.order[d as usize];
+            if keep(ext) {
                 out.push(Candidate { doc: ext, score });
             }
         }
