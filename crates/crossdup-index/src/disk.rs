@@ -119,6 +119,20 @@ pub struct Hit {
     pub score: f32,
 }
 
+/// A search hit of [`DiskIndex::search_all_keys`]: the document's id and
+/// language, and the stored document itself only when it was asked for.
+#[derive(Clone, Debug)]
+pub struct KeyHit {
+    /// Document id.
+    pub id: String,
+    /// Language code (as analysed).
+    pub lang: String,
+    /// BM25 score of the match.
+    pub score: f32,
+    /// The stored document, if the caller wanted it.
+    pub doc: Option<StoredDoc>,
+}
+
 #[derive(Clone, Copy)]
 struct Fields {
     id: Field,
@@ -142,11 +156,15 @@ pub struct DiskIndex {
     df_cache: Mutex<DfCache>,
 }
 
-/// Document frequencies of search terms, per segment, as its term
-/// dictionary gives them.
+/// What is remembered of each segment (a segment never changes once
+/// written): the document frequencies of search terms, as its term
+/// dictionary gives them, and the id and language of the documents that
+/// searches returned, so that a hit seen before is named without reading
+/// (and decompressing) its stored text again.
 #[derive(Default)]
 struct DfCache {
     segments: FxHashMap<SegmentId, FxHashMap<u64, u32>>,
+    keys: FxHashMap<SegmentId, FxHashMap<tantivy::DocId, (String, String)>>,
 }
 
 /// Most terms remembered per segment (about 16 bytes each).
@@ -510,10 +528,47 @@ impl DiskIndex {
     /// assert!(hits[1].is_empty());
     /// ```
     pub fn search_all(&self, searches: &[TermSearch<'_>]) -> Result<Vec<Vec<Hit>>, IndexError> {
+        let found = self.search_all_keys(searches, &|_| true)?;
+        Ok(found
+            .into_iter()
+            .map(|hits| {
+                hits.into_iter()
+                    .filter_map(|h| {
+                        h.doc.map(|doc| Hit {
+                            doc,
+                            score: h.score,
+                        })
+                    })
+                    .collect()
+            })
+            .collect())
+    }
+
+    /// As [`DiskIndex::search_all`], reading a hit's stored document only
+    /// when `want_doc(id)` says so: a caller that keeps what it derived from
+    /// the documents it met before (their profiles) names the hits by id and
+    /// language alone, and those are remembered per segment after a hit's
+    /// first reading. The searches run in parallel.
+    ///
+    /// ```
+    /// use crossdup_index::{DiskIndex, StoredDoc, TermSearch};
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let ix = DiskIndex::open_or_create(&dir.path().join("ix")).unwrap();
+    /// let doc = StoredDoc { id: "a".into(), text: "alpha".into(), lang: "en".into(), ..StoredDoc::default() };
+    /// ix.add(&doc, &[(1, 1), (2, 1)]).unwrap();
+    /// ix.commit().unwrap();
+    /// let q = TermSearch { terms: &[(1, 1)], k: 5, max_terms: 50, min_df: 1 };
+    /// let hits = ix.search_all_keys(&[q], &|id| id != "a").unwrap();
+    /// assert_eq!((hits[0][0].id.as_str(), hits[0][0].lang.as_str()), ("a", "en"));
+    /// assert!(hits[0][0].doc.is_none());
+    /// ```
+    pub fn search_all_keys(
+        &self,
+        searches: &[TermSearch<'_>],
+        want_doc: &(dyn Fn(&str) -> bool + Sync),
+    ) -> Result<Vec<Vec<KeyHit>>, IndexError> {
         let _g = self.reload.read().unwrap_or_else(|e| e.into_inner());
         let searcher = self.reader.searcher();
-        let f = self.fields;
-        let n = searcher.num_docs().max(1);
         let mut keys: Vec<u64> = searches
             .iter()
             .flat_map(|s| s.terms.iter().map(|&(t, _)| t))
@@ -521,47 +576,97 @@ impl DiskIndex {
         keys.sort_unstable();
         keys.dedup();
         let dfs = self.doc_freqs(&searcher, &keys)?;
-        let mut out = Vec::with_capacity(searches.len());
-        for s in searches {
-            let mut scored: Vec<(u64, Term)> = Vec::new();
-            for &(t, _) in s.terms {
-                let df = keys.binary_search(&t).map(|i| dfs[i]).unwrap_or(0);
-                // Terms nobody has, or almost everybody has, do not help.
-                if df < s.min_df.max(1) || (df as f64) > (n as f64 * 0.05).max(50.0) {
-                    continue;
-                }
-                scored.push((df, Term::from_field_text(f.terms, &term_token(t))));
-            }
-            scored.sort_by_key(|(df, _)| *df);
-            scored.truncate(s.max_terms);
-            if scored.is_empty() {
-                out.push(Vec::new());
+        let one = |s: &TermSearch<'_>| self.run_search(&searcher, s, &keys, &dfs, want_doc);
+        if searches.len() > 1 {
+            use rayon::prelude::*;
+            searches.par_iter().map(one).collect()
+        } else {
+            searches.iter().map(one).collect()
+        }
+    }
+
+    /// One search of [`DiskIndex::search_all_keys`], with the document
+    /// frequencies `dfs` of the sorted `keys`.
+    fn run_search(
+        &self,
+        searcher: &Searcher,
+        s: &TermSearch<'_>,
+        keys: &[u64],
+        dfs: &[u64],
+        want_doc: &(dyn Fn(&str) -> bool + Sync),
+    ) -> Result<Vec<KeyHit>, IndexError> {
+        let f = self.fields;
+        let n = searcher.num_docs().max(1);
+        let mut scored: Vec<(u64, u64)> = Vec::new();
+        for &(t, _) in s.terms {
+            let df = keys.binary_search(&t).map(|i| dfs[i]).unwrap_or(0);
+            // Terms nobody has, or almost everybody has, do not help.
+            if df < s.min_df.max(1) || (df as f64) > (n as f64 * 0.05).max(50.0) {
                 continue;
             }
-            let clauses: Vec<(Occur, Box<dyn Query>)> = scored
-                .into_iter()
-                .map(|(_, t)| {
-                    (
-                        Occur::Should,
-                        Box::new(TermQuery::new(t, IndexRecordOption::WithFreqs)) as Box<dyn Query>,
-                    )
-                })
-                .collect();
-            let q = BooleanQuery::new(clauses);
-            let top = searcher
-                .search(&q, &TopDocs::with_limit(s.k))
-                .map_err(|e| self.tv(e))?;
-            let mut hits = Vec::with_capacity(top.len());
-            for (score, addr) in top {
-                let d: TantivyDocument = searcher.doc(addr).map_err(|e| self.tv(e))?;
-                hits.push(Hit {
-                    doc: self.to_stored(&d),
-                    score,
-                });
-            }
-            out.push(hits);
+            scored.push((df, t));
         }
-        Ok(out)
+        scored.sort_by_key(|(df, _)| *df);
+        scored.truncate(s.max_terms);
+        if scored.is_empty() {
+            return Ok(Vec::new());
+        }
+        let clauses: Vec<(Occur, Box<dyn Query>)> = scored
+            .into_iter()
+            .map(|(_, t)| {
+                let term = Term::from_field_text(f.terms, &term_token(t));
+                (
+                    Occur::Should,
+                    Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)) as Box<dyn Query>,
+                )
+            })
+            .collect();
+        let q = BooleanQuery::new(clauses);
+        let top = searcher
+            .search(&q, &TopDocs::with_limit(s.k))
+            .map_err(|e| self.tv(e))?;
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, addr) in top {
+            let seg = searcher.segment_reader(addr.segment_ord).segment_id();
+            let known = self
+                .df_cache
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .keys
+                .get(&seg)
+                .and_then(|m| m.get(&addr.doc_id))
+                .cloned();
+            let hit = match known {
+                Some((id, lang)) if !want_doc(&id) => KeyHit {
+                    id,
+                    lang,
+                    score,
+                    doc: None,
+                },
+                _ => {
+                    let d: TantivyDocument = searcher.doc(addr).map_err(|e| self.tv(e))?;
+                    let doc = self.to_stored(&d);
+                    let (id, lang) = (doc.id.clone(), doc.lang.clone());
+                    // At most one entry per document of the segment.
+                    self.df_cache
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .keys
+                        .entry(seg)
+                        .or_default()
+                        .insert(addr.doc_id, (id.clone(), lang.clone()));
+                    let doc = want_doc(&id).then_some(doc);
+                    KeyHit {
+                        id,
+                        lang,
+                        score,
+                        doc,
+                    }
+                }
+            };
+            hits.push(hit);
+        }
+        Ok(hits)
     }
 
     /// The document frequencies of `keys` (sorted) in the `terms` field, as
@@ -618,9 +723,10 @@ impl DiskIndex {
         }
         // Segments merged away are forgotten.
         let mut cache = self.df_cache.lock().unwrap_or_else(|e| e.into_inner());
-        if cache.segments.len() > segments.len() {
+        if cache.segments.len().max(cache.keys.len()) > segments.len() {
             let live: Vec<SegmentId> = segments.iter().map(|s| s.segment_id()).collect();
             cache.segments.retain(|id, _| live.contains(id));
+            cache.keys.retain(|id, _| live.contains(id));
         }
         Ok(dfs)
     }

@@ -8,7 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use crossdup_index::{DiskIndex, IndexError, StoredDoc, TermSearch};
+use crossdup_index::{DiskIndex, IndexError, KeyHit, StoredDoc, TermSearch};
 use crossdup_match::{compare, mono_terms, pivot_terms, profile, search_terms, Profile};
 use crossdup_text::{analyze, AnalyzeError, AnalyzeOptions, Document, Lang};
 
@@ -154,14 +154,17 @@ impl Archive {
         Ok((DocRecord::new(&art), profile(&art)))
     }
 
-    fn stored_profile(&self, d: &StoredDoc) -> Option<std::sync::Arc<Profile>> {
-        if let Some(p) = self
-            .cache
+    fn cached_profile(&self, id: &str) -> Option<std::sync::Arc<Profile>> {
+        self.cache
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .get(&d.id)
-        {
-            return Some(p.clone());
+            .get(id)
+            .cloned()
+    }
+
+    fn stored_profile(&self, d: &StoredDoc) -> Option<std::sync::Arc<Profile>> {
+        if let Some(p) = self.cached_profile(&d.id) {
+            return Some(p);
         }
         let doc = Document {
             id: d.id.clone(),
@@ -178,6 +181,19 @@ impl Archive {
         }
         c.insert(d.id.clone(), p.clone());
         Some(p)
+    }
+
+    /// The profile of a search hit: the remembered one, or one made from
+    /// the stored document (read now if the search did not, which happens
+    /// only when the memory was emptied since).
+    fn hit_profile(&self, h: &KeyHit) -> Option<std::sync::Arc<Profile>> {
+        match &h.doc {
+            Some(d) => self.stored_profile(d),
+            None => match self.cached_profile(&h.id) {
+                Some(p) => Some(p),
+                None => self.stored_profile(&self.index.get(&h.id).ok()??),
+            },
+        }
     }
 
     /// Copies of `p` in the index. `stored`: `p` is itself in the index (its
@@ -198,25 +214,26 @@ impl Archive {
             max_terms: 128,
             min_df,
         };
+        // Stored texts are read only for documents whose profile is not
+        // remembered.
+        let unknown = |id: &str| self.cached_profile(id).is_none();
         let mut found = self
             .index
-            .search_all(&[search(&mono, k + 1), search(&pivot, k * 2)])?;
+            .search_all_keys(&[search(&mono, k + 1), search(&pivot, k * 2)], &unknown)?;
         let mut cross = found.pop().unwrap_or_default();
         let mut hits = found.pop().unwrap_or_default();
-        hits.retain(|h| h.doc.lang == p.lang.code());
-        cross.retain(|h| h.doc.lang != p.lang.code());
+        hits.retain(|h| h.lang == p.lang.code());
+        cross.retain(|h| h.lang != p.lang.code());
         cross.truncate(k);
         hits.extend(cross);
         let mut seen = std::collections::HashSet::new();
-        hits.retain(|h| {
-            !((stored || replacing) && h.doc.id == p.id) && seen.insert(h.doc.id.clone())
-        });
+        hits.retain(|h| !((stored || replacing) && h.id == p.id) && seen.insert(h.id.clone()));
         // Candidates are verified in parallel: a check's latency is that of
         // its slowest alignments, not of their sum.
         let mut out: Vec<PairRecord> = hits
             .par_iter()
             .filter_map(|h| {
-                let q = self.stored_profile(&h.doc)?;
+                let q = self.hit_profile(h)?;
                 compare(p, &q, &self.opts.verdict)
                     .filter(|m| m.score >= self.opts.min_score)
                     .map(|m| PairRecord::new(p, &q, &m))
