@@ -285,16 +285,36 @@ pub fn identify_lang_preferring(text: &str, prefer: Option<Lang>) -> Option<Lang
 /// collection's main language.
 const PRIOR_OVER_TRIGRAMS: f64 = 0.5;
 
-/// What [`identify`] says of `text` when it is not in `lang`: `None` when it
-/// would name `lang` (or nothing), the guess otherwise. Cheaper than
-/// [`identify`] when function words settle the question.
+/// Whether a passage of a document in `lang` is in another language, and
+/// which: `None` when [`identify`] would name `lang` (or nothing), or when
+/// the passage's function words do not favour the other language over
+/// `lang` (trigrams alone misjudge lists and technical phrases: "Keyboard
+/// layout switcher: lets you assign different keyboard layouts for
+/// different locales." is not French). Languages without a function-word
+/// list (other scripts) need only the trigrams. Cheaper than [`identify`]:
+/// trigrams are not consulted when function words settle the question.
+///
+/// ```
+/// use crossdup_text::lang::{identify_unless, Lang};
+/// let t = "Keyboard layout switcher: lets you assign different keyboard layouts for different locales.";
+/// assert!(identify_unless(t, Lang::En).is_none());
+/// let it = "La libreria per leggere e scrivere i file di configurazione del sistema.";
+/// assert_eq!(identify_unless(it, Lang::En).map(|g| g.lang), Some(Lang::It));
+/// ```
 pub fn identify_unless(text: &str, lang: Lang) -> Option<LangGuess> {
     let sample = crate::util::prefix_at_char_boundary(text, 4000);
     let stops = stop_word_shares(sample);
+    let own = stops.share(lang);
+    // Plain ASCII is in no other script, and no list favours another language.
+    if sample.is_ascii() && stops.shares.iter().all(|&s| s <= own) {
+        return None;
+    }
     if stops.settled() == Some(lang) {
         return None;
     }
-    combine(trigram_guess(sample), &stops).filter(|g| g.lang != lang)
+    let g = combine(trigram_guess(sample), &stops).filter(|g| g.lang != lang)?;
+    let listed = STOP_CANDIDATES.contains(&g.lang);
+    (!listed || stops.share(g.lang) > own).then_some(g)
 }
 
 fn trigram_guess(sample: &str) -> Option<(Lang, f64)> {
