@@ -132,9 +132,22 @@ pub fn sentences(text: &str, lines: &[Line], lang: Lang) -> Vec<Span> {
 
 /// Splits the single line `text[start..end]` into sentences, appending to `out`.
 pub fn split_line(text: &str, start: usize, end: usize, lang: Lang, out: &mut Vec<Span>) {
+    crate::util::with_char_indices(&text[start..end], |chars| {
+        split_chars(text, start, end, lang, out, chars)
+    })
+}
+
+/// [`split_line`], given the line's `char_indices`.
+fn split_chars(
+    text: &str,
+    start: usize,
+    end: usize,
+    lang: Lang,
+    out: &mut Vec<Span>,
+    chars: &[(usize, char)],
+) {
     let abbr = abbreviations(lang);
     let line = &text[start..end];
-    let chars: Vec<(usize, char)> = line.char_indices().collect();
     let mut sent_start = 0usize; // index into line
     let mut i = 0usize;
     while i < chars.len() {

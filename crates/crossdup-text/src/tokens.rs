@@ -191,9 +191,23 @@ pub fn normalize_number(raw: &str) -> String {
 /// assert_eq!(&text[toks[5].start as usize..toks[5].end as usize], "Ucraina");
 /// ```
 pub fn tokenize(text: &str, start: usize, end: usize, lang: Lang) -> Vec<Token> {
-    let mut out = Vec::new();
+    crate::util::with_char_indices(&text[start..end], |chars| {
+        tokenize_chars(text, start, end, lang, chars)
+    })
+}
+
+/// [`tokenize`], given the span's `char_indices`.
+fn tokenize_chars(
+    text: &str,
+    start: usize,
+    end: usize,
+    lang: Lang,
+    chars: &[(usize, char)],
+) -> Vec<Token> {
     let s = &text[start..end];
-    let chars: Vec<(usize, char)> = s.char_indices().collect();
+    // About one token in every six bytes of running text: most spans are
+    // tokenised without growing the vector.
+    let mut out = Vec::with_capacity(s.len() / 6 + 2);
     let mut i = 0;
     while i < chars.len() {
         let (p, c) = chars[i];

@@ -21,3 +21,21 @@ pub fn hash64(bytes: &[u8]) -> u64 {
     }
     h
 }
+
+/// Calls `f` with the `char_indices` of `s` collected, in a buffer each
+/// thread reuses (segmentation and tokenising index characters back and
+/// forth, and a fresh vector per line cost as much as the work on it).
+pub fn with_char_indices<R>(s: &str, f: impl FnOnce(&[(usize, char)]) -> R) -> R {
+    use std::cell::RefCell;
+    thread_local! {
+        static BUF: RefCell<Vec<(usize, char)>> = const { RefCell::new(Vec::new()) };
+    }
+    // Taken out while `f` runs, so that a nested call finds an empty buffer
+    // rather than a borrowed one.
+    let mut buf = BUF.with(|b| b.take());
+    buf.clear();
+    buf.extend(s.char_indices());
+    let r = f(&buf);
+    BUF.with(|b| b.replace(buf));
+    r
+}
