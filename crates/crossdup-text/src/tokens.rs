@@ -232,7 +232,7 @@ fn tokenize_chars(
                 while k < chars.len() && chars[k].1.is_alphanumeric() {
                     k += 1;
                 }
-                push_word(&mut out, s, start, &chars, i, k, lang);
+                push_word(&mut out, s, start, chars, i, k, lang);
                 i = k;
                 continue;
             }
@@ -253,7 +253,7 @@ fn tokenize_chars(
             while j < chars.len() && (chars[j].1.is_alphanumeric() || is_joiner(chars[j].1)) {
                 j += 1;
             }
-            push_word(&mut out, s, start, &chars, i, j, lang);
+            push_word(&mut out, s, start, chars, i, j, lang);
             i = j;
         } else {
             i += 1;
