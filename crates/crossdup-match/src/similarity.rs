@@ -161,12 +161,12 @@ impl SentenceSimilarity for Monolingual {
     }
 
     fn overlap(&self, a: &Sent, b: &Sent) -> Overlap {
-        let stems = Common::of(&a.stems, &b.stems);
-        // Too little shared wording to be a link, whatever the synonyms say.
-        if a.toks.len().min(b.toks.len()) > 3 && share(stems.n, a.stems.len(), b.stems.len()) < 0.15
-        {
+        // Too little shared wording to be a link, whatever the synonyms say
+        // (most calls end here: the count alone is cheaper than `Common`).
+        if a.toks.len().min(b.toks.len()) > 3 && containment(&a.stems, &b.stems) < 0.15 {
             return Overlap::default();
         }
+        let stems = Common::of(&a.stems, &b.stems);
         let syns = Common::of(&a.syns, &b.syns);
         let (ma, ea) = self.side(a, b, &stems, &syns);
         let (mb, _) = self.side(b, a, &stems, &syns);
