@@ -378,7 +378,7 @@ mod tests {
                 let len = 5 + next(150) as usize;
                 (0..len)
                     .map(|_| {
-                        let stem = next(vocab) * 0x9e37_79b9_7f4a_7c15;
+                        let stem = next(vocab).wrapping_mul(0x9e37_79b9_7f4a_7c15);
                         let syn = (0..next(3)).map(|_| next(vocab) as u32).collect();
                         (stem, syn)
                     })
