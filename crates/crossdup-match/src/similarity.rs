@@ -195,27 +195,33 @@ impl Default for Bilingual {
 }
 
 impl Bilingual {
-    /// Exact pivot/surface matches only (cheap).
-    fn cheap_side(x: &Sent, y: &Sent) -> usize {
+    /// Exact pivot/surface matches only (cheap), given the surface forms and
+    /// pivots the sentences share (each token's are members of its own
+    /// sentence's sets, as with [`Monolingual`]).
+    fn cheap_side(x: &Sent, y: &Sent, folds: &Common, pivots: &Common) -> usize {
         x.toks
             .iter()
             .filter(|t| {
-                has(&y.folds, &t.fold)
-                    || (t.kind != Kind::Number && t.pivot.iter().any(|p| has(&y.pivots, p)))
+                folds.contains(t.fold, &y.folds)
+                    || (t.kind != Kind::Number
+                        && pivots.n > 0
+                        && t.pivot.iter().any(|&p| pivots.contains(p, &y.pivots)))
             })
             .count()
     }
 
-    fn side(&self, x: &Sent, y: &Sent) -> f32 {
+    fn side(&self, x: &Sent, y: &Sent, folds: &Common, pivots: &Common) -> f32 {
         let mut m = 0.0f32;
         for t in &x.toks {
             if t.kind == Kind::Number {
-                if has(&y.folds, &t.fold) {
+                if folds.contains(t.fold, &y.folds) {
                     m += 1.0;
                 }
                 continue;
             }
-            if has(&y.folds, &t.fold) || t.pivot.iter().any(|p| has(&y.pivots, p)) {
+            if folds.contains(t.fold, &y.folds)
+                || (pivots.n > 0 && t.pivot.iter().any(|&p| pivots.contains(p, &y.pivots)))
+            {
                 m += 1.0;
             } else if t.text_chars >= 5 && cognate(x, t, y) {
                 m += self.cognate_weight;
@@ -288,15 +294,20 @@ impl SentenceSimilarity for Bilingual {
     fn overlap(&self, a: &Sent, b: &Sent) -> Overlap {
         // Sentences with no exact evidence at all are not worth the fuzzy pass,
         // unless they are very short (a title, a name).
-        if a.toks.len().min(b.toks.len()) > 3
-            && (containment(&a.pivots, &b.pivots) + containment(&a.folds, &b.folds) < 0.1
-                || Bilingual::cheap_side(a, b) == 0)
-        {
+        let long = a.toks.len().min(b.toks.len()) > 3;
+        if long && containment(&a.pivots, &b.pivots) + containment(&a.folds, &b.folds) < 0.1 {
+            return Overlap::default();
+        }
+        let (folds, pivots) = (
+            Common::of(&a.folds, &b.folds),
+            Common::of(&a.pivots, &b.pivots),
+        );
+        if long && Bilingual::cheap_side(a, b, &folds, &pivots) == 0 {
             return Overlap::default();
         }
         Overlap {
-            a: self.side(a, b),
-            b: self.side(b, a),
+            a: self.side(a, b, &folds, &pivots),
+            b: self.side(b, a, &folds, &pivots),
             a_exact: 0.0,
         }
     }
@@ -396,6 +407,28 @@ mod tests {
             let (ma, ea) = reference(mono.synonym_weight, &a, &b);
             let (mb, _) = reference(mono.synonym_weight, &b, &a);
             assert_eq!((got.a, got.a_exact, got.b), (ma, ea, mb), "round {round}");
+            // Across languages (these words are too short for cognates): a
+            // token counts when its form or a pivot is in the other sentence.
+            let plain = |x: &Sent, y: &Sent| {
+                x.toks
+                    .iter()
+                    .filter(|t| {
+                        y.folds.contains(&t.fold) || t.pivot.iter().any(|p| y.pivots.contains(p))
+                    })
+                    .count() as f32
+            };
+            let (ba, bb) = (plain(&a, &b), plain(&b, &a));
+            let evidence = containment(&a.pivots, &b.pivots) + containment(&a.folds, &b.folds);
+            let want = if ba == 0.0 || evidence < 0.1 {
+                Overlap::default()
+            } else {
+                Overlap {
+                    a: ba,
+                    b: bb,
+                    a_exact: 0.0,
+                }
+            };
+            assert_eq!(Bilingual::default().overlap(&a, &b), want, "round {round}");
         }
         assert!(many_shared > 10, "the test reaches saturated screens");
     }
