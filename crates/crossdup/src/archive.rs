@@ -229,14 +229,20 @@ impl Archive {
         let mut seen = std::collections::HashSet::new();
         hits.retain(|h| !((stored || replacing) && h.id == p.id) && seen.insert(h.id.clone()));
         // Candidates are verified in parallel: a check's latency is that of
-        // its slowest alignments, not of their sum.
-        let mut out: Vec<PairRecord> = hits
+        // its slowest alignments, not of their sum. The longest start first,
+        // so that one of them is not left to run alone at the end.
+        let mut cands: Vec<_> = hits
             .par_iter()
-            .filter_map(|h| {
-                let q = self.hit_profile(h)?;
-                compare(p, &q, &self.opts.verdict)
+            .filter_map(|h| self.hit_profile(h))
+            .collect();
+        cands.sort_by_key(|q| std::cmp::Reverse(q.sents.len()));
+        let mut out: Vec<PairRecord> = cands
+            .par_iter()
+            .with_max_len(1)
+            .filter_map(|q| {
+                compare(p, q, &self.opts.verdict)
                     .filter(|m| m.score >= self.opts.min_score)
-                    .map(|m| PairRecord::new(p, &q, &m))
+                    .map(|m| PairRecord::new(p, q, &m))
             })
             .collect();
         out.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.b.cmp(&b.b)));
