@@ -192,7 +192,14 @@ pub fn profile(art: &Article) -> Profile {
                 (lex, th)
             }
         };
-        let mut toks = Vec::with_capacity(s.tokens.len());
+        // Stop words are left out: counted first, so that the tokens are
+        // allocated once at their final size.
+        let content = s
+            .tokens
+            .iter()
+            .filter(|t| !(t.stop && t.kind == TokenKind::Word))
+            .count();
+        let mut toks = Vec::with_capacity(content);
         texts.clear();
         for (i, t) in s.tokens.iter().enumerate() {
             exact.feed(t.norm.as_bytes());
@@ -288,11 +295,21 @@ fn fold_into(s: &str, out: &mut String) {
 }
 
 fn sorted_set(it: impl Iterator<Item = u64>) -> Vec<u64> {
-    let mut v: Vec<u64> = it.collect();
-    v.sort_unstable();
-    v.dedup();
-    v.shrink_to_fit();
-    v
+    // Sorted in a buffer each thread reuses, then copied once at its final
+    // size (rather than collected, sorted and shrunk in place: a realloc per
+    // set, and profiles make several per sentence).
+    use std::cell::RefCell;
+    thread_local! {
+        static BUF: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
+    }
+    BUF.with(|b| {
+        let mut v = b.borrow_mut();
+        v.clear();
+        v.extend(it);
+        v.sort_unstable();
+        v.dedup();
+        v.to_vec()
+    })
 }
 
 /// Size of the intersection of two sorted sets.
