@@ -249,9 +249,7 @@ pub fn profile(art: &Article) -> Profile {
         let stems = sorted_set(toks.iter().map(|t| t.stem));
         let pivots = sorted_set(toks.iter().flat_map(|t| t.pivot.iter().copied()));
         let folds = sorted_set(toks.iter().map(|t| t.fold));
-        let mut syns: Vec<u32> = toks.iter().flat_map(|t| t.syn.iter().copied()).collect();
-        syns.sort_unstable();
-        syns.dedup();
+        let syns = sorted_classes(toks.iter().flat_map(|t| t.syn.iter().copied()));
         sents.push(Sent {
             start: s.span.start as u32,
             end: s.span.end as u32,
@@ -301,6 +299,22 @@ fn sorted_set(it: impl Iterator<Item = u64>) -> Vec<u64> {
     use std::cell::RefCell;
     thread_local! {
         static BUF: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
+    }
+    BUF.with(|b| {
+        let mut v = b.borrow_mut();
+        v.clear();
+        v.extend(it);
+        v.sort_unstable();
+        v.dedup();
+        v.to_vec()
+    })
+}
+
+/// [`sorted_set`] for synonym class ids.
+fn sorted_classes(it: impl Iterator<Item = u32>) -> Vec<u32> {
+    use std::cell::RefCell;
+    thread_local! {
+        static BUF: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
     }
     BUF.with(|b| {
         let mut v = b.borrow_mut();
@@ -378,7 +392,7 @@ fn spot_signatures(s: &crossdup_text::Sentence, out: &mut Vec<u64>) {
 
 fn count_terms(mut all: Vec<u64>) -> Vec<(u64, u32)> {
     all.sort_unstable();
-    let mut out: Vec<(u64, u32)> = Vec::new();
+    let mut out: Vec<(u64, u32)> = Vec::with_capacity(all.len());
     for k in all {
         match out.last_mut() {
             Some((last, n)) if *last == k => *n += 1,
@@ -391,7 +405,7 @@ fn count_terms(mut all: Vec<u64>) -> Vec<(u64, u32)> {
 /// Same-language candidate-search terms: native stems (tagged by language),
 /// spot signatures, and anchors (numbers, names), each once with its count.
 pub fn mono_terms(p: &Profile) -> Vec<(u64, u32)> {
-    let mut all: Vec<u64> = Vec::new();
+    let mut all: Vec<u64> = Vec::with_capacity(2 * p.content_tokens as usize + p.spots.len());
     for s in &p.sents {
         for t in s.toks.iter() {
             all.push(t.stem);
@@ -407,7 +421,7 @@ pub fn mono_terms(p: &Profile) -> Vec<(u64, u32)> {
 /// Cross-language candidate-search terms: English pivot stems (for English,
 /// the stems themselves) and language-independent anchors.
 pub fn pivot_terms(p: &Profile) -> Vec<(u64, u32)> {
-    let mut all: Vec<u64> = Vec::new();
+    let mut all: Vec<u64> = Vec::with_capacity(2 * p.content_tokens as usize);
     for s in &p.sents {
         for t in s.toks.iter() {
             all.extend(t.pivot.iter().copied());
