@@ -1,5 +1,8 @@
 //! Compact matching features of an analysed article.
 
+use std::cell::RefCell;
+use std::thread::LocalKey;
+
 use crossdup_text::tokens::TokenKind;
 use crossdup_text::util::hash64;
 use crossdup_text::{Article, Lang};
@@ -292,31 +295,31 @@ fn fold_into(s: &str, out: &mut String) {
     );
 }
 
+/// The distinct keys of `it`, sorted.
 fn sorted_set(it: impl Iterator<Item = u64>) -> Vec<u64> {
-    // Sorted in a buffer each thread reuses, then copied once at its final
-    // size (rather than collected, sorted and shrunk in place: a realloc per
-    // set, and profiles make several per sentence).
-    use std::cell::RefCell;
     thread_local! {
         static BUF: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
     }
-    BUF.with(|b| {
-        let mut v = b.borrow_mut();
-        v.clear();
-        v.extend(it);
-        v.sort_unstable();
-        v.dedup();
-        v.to_vec()
-    })
+    sorted_in(&BUF, it)
 }
 
 /// [`sorted_set`] for synonym class ids.
 fn sorted_classes(it: impl Iterator<Item = u32>) -> Vec<u32> {
-    use std::cell::RefCell;
     thread_local! {
         static BUF: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
     }
-    BUF.with(|b| {
+    sorted_in(&BUF, it)
+}
+
+/// The distinct items of `it`, sorted in a buffer each thread reuses and
+/// copied once at their final size (rather than collected, sorted and
+/// shrunk in place: a realloc per set, and profiles make several per
+/// sentence).
+fn sorted_in<T: Ord + Copy>(
+    buf: &'static LocalKey<RefCell<Vec<T>>>,
+    it: impl Iterator<Item = T>,
+) -> Vec<T> {
+    buf.with(|b| {
         let mut v = b.borrow_mut();
         v.clear();
         v.extend(it);

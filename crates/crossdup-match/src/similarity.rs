@@ -45,10 +45,14 @@ pub trait SentenceSimilarity: Sync {
     }
 }
 
+/// The bit of a hashed key in a 64-bit screen.
+fn key_bit(k: u64) -> u64 {
+    1u64 << ((k ^ (k >> 29)) & 63)
+}
+
 /// A one-bit-per-key Bloom signature of hashed keys.
 fn bloom<'a>(keys: impl IntoIterator<Item = &'a u64>) -> u64 {
-    keys.into_iter()
-        .fold(0u64, |acc, &k| acc | 1u64 << ((k ^ (k >> 29)) & 63))
+    keys.into_iter().fold(0u64, |acc, &k| acc | key_bit(k))
 }
 
 fn has<T: Ord>(sorted: &[T], x: &T) -> bool {
@@ -126,21 +130,16 @@ impl Common {
             let (x, y) = (a[i], b[j]);
             let eq = u64::from(x == y);
             n += eq as usize;
-            screen |= Self::bit(x) & eq.wrapping_neg();
+            screen |= key_bit(x.into()) & eq.wrapping_neg();
             i += usize::from(x <= y);
             j += usize::from(y <= x);
         }
         Common { n, screen }
     }
 
-    fn bit<T: Into<u64>>(k: T) -> u64 {
-        let k: u64 = k.into();
-        1u64 << ((k ^ (k >> 29)) & 63)
-    }
-
     /// Whether `k`, a member of one set, is shared; `other` is the other set.
     fn contains<T: Ord + Copy + Into<u64>>(&self, k: T, other: &[T]) -> bool {
-        self.screen & Self::bit(k) != 0 && has(other, &k)
+        self.screen & key_bit(k.into()) != 0 && has(other, &k)
     }
 }
 
