@@ -273,6 +273,18 @@ pub struct Step {
 pub fn best_path(
     band: &Band,
     moves: &[(usize, usize)],
+    gain: impl FnMut(usize, usize, usize, usize) -> Option<f32>,
+) -> Option<Vec<Step>> {
+    best_path_where(band, moves, |_, _, _, _| true, gain)
+}
+
+/// [`best_path`] where `may(i, di, j, dj)`, a cheap test asked first (for
+/// any step that fits in the lattice, in the band or not), can rule a step
+/// out: the same as `gain` returning `None` for it, without the lookups.
+fn best_path_where(
+    band: &Band,
+    moves: &[(usize, usize)],
+    may: impl Fn(usize, usize, usize, usize) -> bool,
     mut gain: impl FnMut(usize, usize, usize, usize) -> Option<f32>,
 ) -> Option<Vec<Step>> {
     const NEG: f32 = f32::NEG_INFINITY;
@@ -295,6 +307,9 @@ pub fn best_path(
                     continue;
                 }
                 let (pi, pj) = (i - di, j - dj);
+                if !may(pi, di, pj, dj) {
+                    continue;
+                }
                 let Some(pk) = band.index(pi, pj) else {
                     continue;
                 };
@@ -576,7 +591,7 @@ fn align_refs(
                 if sim.zero_given(sa, sb, [c[0] as usize, c[1] as usize]) {
                     row.push(Overlap::default());
                 } else {
-                    row.push(sim.overlap(sa, sb));
+                    row.push(sim.overlap_past_zero(sa, sb));
                 }
             }
             return row;
@@ -598,6 +613,21 @@ fn align_refs(
         (0..n).into_par_iter().map(row).collect()
     } else {
         (0..n).map(row).collect()
+    };
+    // Which cells of the band overlap at all, flat (row `i` from
+    // `first[i]`), for the cheap test in `gain`.
+    let mut first = Vec::with_capacity(n + 1);
+    let mut nz: Vec<bool> = Vec::with_capacity(ov.iter().map(Vec::len).sum());
+    for r in &ov {
+        first.push(nz.len());
+        nz.extend(r.iter().map(|o| o.a != 0.0 || o.b != 0.0));
+    }
+    first.push(nz.len());
+    let overlaps = |i: usize, j: usize| -> bool {
+        i < n
+            && j >= bd.lo[i]
+            && first[i] + (j - bd.lo[i]) < first[i + 1]
+            && nz[first[i] + (j - bd.lo[i])]
     };
     let get = |i: usize, j: usize| -> Option<Overlap> {
         if i >= n || j >= m || j < bd.lo[i] || j > bd.hi[i] {
@@ -640,10 +670,19 @@ fn align_refs(
         Some(link_score(o, na, nb, ca, cb, p.length_ratio))
     };
     let moves: [(usize, usize); 6] = [(1, 1), (1, 0), (0, 1), (1, 2), (2, 1), (2, 2)];
-    let gain = |pi: usize, di: usize, pj: usize, dj: usize| -> Option<f32> {
+    // Merges only join neighbours. A link of sentences without any overlap
+    // scores zero: its gain is negative, while skips reach the same cell
+    // from the same start at no cost (rows of a band overlap, so a path of
+    // skips exists between any two of its cells). Leaving such links out
+    // changes neither the best path nor its ties, and most cells of a long
+    // pair are such links.
+    let may = |pi: usize, di: usize, pj: usize, dj: usize| -> bool {
         if (di == 2 && ia[pi] + 1 != ia[pi + 1]) || (dj == 2 && ib[pj] + 1 != ib[pj + 1]) {
-            return None;
+            return false;
         }
+        di == 0 || dj == 0 || (pi..pi + di).any(|x| (pj..pj + dj).any(|y| overlaps(x, y)))
+    };
+    let gain = |pi: usize, di: usize, pj: usize, dj: usize| -> Option<f32> {
         if di == 0 || dj == 0 {
             return Some(0.0);
         }
@@ -656,7 +695,7 @@ fn align_refs(
         };
         Some(s - p.threshold - pen)
     };
-    let Some(path) = best_path(&bd, &moves, gain) else {
+    let Some(path) = best_path_where(&bd, &moves, may, gain) else {
         return Vec::new();
     };
     path.into_iter()

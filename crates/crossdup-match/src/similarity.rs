@@ -43,6 +43,13 @@ pub trait SentenceSimilarity: Sync {
     fn zero_given(&self, _a: &Sent, _b: &Sent, _shared: [usize; 2]) -> bool {
         false
     }
+
+    /// [`SentenceSimilarity::overlap`] of a pair for which
+    /// [`SentenceSimilarity::zero_given`] was false: the same value, without
+    /// repeating the test. The default repeats it.
+    fn overlap_past_zero(&self, a: &Sent, b: &Sent) -> Overlap {
+        self.overlap(a, b)
+    }
 }
 
 /// The bit of a hashed key in a 64-bit screen.
@@ -66,13 +73,31 @@ fn fuzzy_name(x: &Sent, a: &Tok, b: &Sent) -> bool {
     }
     let at = x.text_of(a);
     let first = at.chars().next();
+    let mut ma = None;
     b.toks.iter().any(|t| {
         let tt = b.text_of(t);
         tt.len() >= 4
             && (t.kind == Kind::Name || a.kind == Kind::Name)
             && tt.chars().next() == first
+            && {
+                let ma = *ma.get_or_insert_with(|| letters(at));
+                jaro_may_reach(at, ma, a.text_chars, tt, t.text_chars)
+            }
             && strsim::jaro_winkler(at, tt) >= 0.9
     })
+}
+
+/// Whether the Jaro-Winkler similarity of `a` and `b` (with their
+/// [`letters`] and lengths in characters) may reach 0.9. The prefix bonus
+/// adds at most `0.4 * (1 - jaro)`, so 0.9 needs a Jaro similarity of 0.75;
+/// and Jaro is at most `(m / la + m / lb + 1) / 3`, where the matches `m`
+/// are at most the characters of either word whose letter the other has.
+/// The test allows 0.01 below that, for rounding.
+fn jaro_may_reach(a: &str, ma: u64, la: u32, b: &str, lb: u32) -> bool {
+    let mb = letters(b);
+    let in_other = |s: &str, mask: u64| s.chars().filter(|&c| mask & letter_bit(c) != 0).count();
+    let m = in_other(a, mb).min(in_other(b, ma)) as f64;
+    (m / la.max(1) as f64 + m / lb.max(1) as f64 + 1.0) / 3.0 >= 0.74
 }
 
 /// Same language: stems, synonyms and spelling variants of names.
@@ -165,6 +190,10 @@ impl SentenceSimilarity for Monolingual {
         if a.toks.len().min(b.toks.len()) > 3 && containment(&a.stems, &b.stems) < 0.15 {
             return Overlap::default();
         }
+        self.overlap_past_zero(a, b)
+    }
+
+    fn overlap_past_zero(&self, a: &Sent, b: &Sent) -> Overlap {
         let stems = Common::of(&a.stems, &b.stems);
         let syns = Common::of(&a.syns, &b.syns);
         let (ma, ea) = self.side(a, b, &stems, &syns);
@@ -233,13 +262,80 @@ impl Bilingual {
 /// The characters of a word as a 64-bit set (letters a-z by bit, anything
 /// else folded onto the remaining bits).
 fn letters(s: &str) -> u64 {
-    s.chars().fold(0u64, |mask, c| {
-        let bit = match c {
-            'a'..='z' => c as u32 - 'a' as u32,
-            _ => 26 + (c as u32) % 38,
-        };
-        mask | 1 << bit
-    })
+    s.chars().fold(0u64, |mask, c| mask | letter_bit(c))
+}
+
+/// The bit of a character in [`letters`].
+fn letter_bit(c: char) -> u64 {
+    let bit = match c {
+        'a'..='z' => c as u32 - 'a' as u32,
+        _ => 26 + (c as u32) % 38,
+    };
+    1 << bit
+}
+
+/// Whether `normalized_levenshtein(a, b) >= min` (strsim's measure: one
+/// minus the edit distance over the longer length in characters), with the
+/// distance computed only as far as it can decide: inside the diagonal band
+/// the largest acceptable distance allows, stopping once a row exceeds it.
+fn levenshtein_within(a: &str, b: &str, min: f64) -> bool {
+    // Words fit on the stack; anything longer goes to the full measure.
+    const MAX: usize = 32;
+    let chars = |s: &str| -> Option<([char; MAX], usize)> {
+        let mut out = ['\0'; MAX];
+        let mut n = 0;
+        for c in s.chars() {
+            *out.get_mut(n)? = c;
+            n += 1;
+        }
+        Some((out, n))
+    };
+    let (Some((a, na)), Some((b, nb))) = (chars(a), chars(b)) else {
+        return strsim::normalized_levenshtein(a, b) >= min;
+    };
+    let (a, b) = (&a[..na], &b[..nb]);
+    let longer = na.max(nb);
+    if longer == 0 {
+        return 1.0 >= min;
+    }
+    // The largest distance the measure accepts, by the measure's own formula.
+    let Some(k) = (0..=longer)
+        .take_while(|&d| 1.0 - d as f64 / longer as f64 >= min)
+        .last()
+    else {
+        return false;
+    };
+    if na.abs_diff(nb) > k {
+        return false;
+    }
+    // Rows of the edit-distance table over `b`, cells beyond the band
+    // counted as `k + 1` (more than allowed, which is all that matters).
+    let over = k + 1;
+    let mut prev = [over; MAX + 1];
+    let mut cur = [over; MAX + 1];
+    for (j, p) in prev.iter_mut().enumerate().take(nb + 1) {
+        *p = j.min(over);
+    }
+    for (i, &ca) in a.iter().enumerate() {
+        let row = i + 1;
+        // Cells further than `k` from the diagonal exceed `k` anyway; and
+        // `|a| - |b| <= k` keeps `lo <= hi`.
+        let (lo, hi) = (row.saturating_sub(k), (row + k).min(nb));
+        cur.fill(over);
+        if lo == 0 {
+            cur[0] = row.min(over);
+        }
+        for j in lo.max(1)..=hi {
+            let sub = prev[j - 1] + usize::from(ca != b[j - 1]);
+            cur[j] = sub.min(prev[j] + 1).min(cur[j - 1] + 1).min(over);
+        }
+        // Every path to the last cell crosses this row, never decreasing.
+        if cur[lo..=hi].iter().all(|&v| v > k) {
+            return false;
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[nb] <= k
 }
 
 /// Minimum normalised Levenshtein similarity of a cognate.
@@ -268,7 +364,7 @@ fn cognate(x: &Sent, a: &Tok, b: &Sent) -> bool {
         if (ma ^ letters(tt)).count_ones() as f64 > 2.0 * allowed {
             return false;
         }
-        strsim::normalized_levenshtein(at, tt) >= COGNATE_MIN
+        levenshtein_within(at, tt, COGNATE_MIN)
     })
 }
 
@@ -297,6 +393,11 @@ impl SentenceSimilarity for Bilingual {
         if long && containment(&a.pivots, &b.pivots) + containment(&a.folds, &b.folds) < 0.1 {
             return Overlap::default();
         }
+        self.overlap_past_zero(a, b)
+    }
+
+    fn overlap_past_zero(&self, a: &Sent, b: &Sent) -> Overlap {
+        let long = a.toks.len().min(b.toks.len()) > 3;
         let (folds, pivots) = (
             Common::of(&a.folds, &b.folds),
             Common::of(&a.pivots, &b.pivots),
@@ -315,6 +416,75 @@ impl SentenceSimilarity for Bilingual {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Words from a small alphabet (so that close pairs are common),
+    /// accents included; deterministic.
+    fn words(n: usize) -> Vec<String> {
+        let alphabet: Vec<char> = "abcdeéü".chars().collect();
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        (0..n)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let len = 3 + (x % 8) as usize;
+                (0..len)
+                    .map(|k| alphabet[((x >> (5 + 3 * k)) % alphabet.len() as u64) as usize])
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn bounded_levenshtein_decides_as_the_full_measure() {
+        let ws = words(150);
+        let mut close = 0;
+        for a in &ws {
+            for b in &ws {
+                for min in [0.5, COGNATE_MIN, 0.75, 0.9] {
+                    let full = strsim::normalized_levenshtein(a, b) >= min;
+                    assert_eq!(levenshtein_within(a, b, min), full, "{a} {b} {min}");
+                    close += usize::from(full);
+                }
+            }
+        }
+        assert!(close > 1000, "too few close pairs to test: {close}");
+        assert!(levenshtein_within("", "", 0.9) && !levenshtein_within("", "ab", 0.5));
+        // Words longer than the stack buffers take the full measure.
+        let long = "internationalisation-and-localisation";
+        assert!(levenshtein_within(
+            long,
+            &long.replace('-', "_"),
+            COGNATE_MIN
+        ));
+        assert!(!levenshtein_within(
+            long,
+            "internationalisation",
+            COGNATE_MIN
+        ));
+    }
+
+    #[test]
+    fn jaro_bound_never_rejects_a_close_pair() {
+        let ws = words(150);
+        let (mut close, mut rejected) = (0, 0);
+        for a in &ws {
+            for b in &ws {
+                let (la, lb) = (a.chars().count() as u32, b.chars().count() as u32);
+                let may = jaro_may_reach(a, letters(a), la, b, lb);
+                if strsim::jaro_winkler(a, b) >= 0.9 {
+                    close += 1;
+                    assert!(may, "{a} {b}");
+                }
+                rejected += usize::from(!may);
+            }
+        }
+        // More close pairs than the identical ones, and most pairs rejected.
+        assert!(
+            close > ws.len() + 5 && rejected > 1000,
+            "{close} close, {rejected} rejected"
+        );
+    }
     use crate::features::Pivots;
 
     /// A sentence of words with the given stems and synonym classes (the
