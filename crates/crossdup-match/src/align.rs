@@ -287,9 +287,7 @@ fn best_path_where(
     may: impl Fn(usize, usize, usize, usize) -> bool,
     mut gain: impl FnMut(usize, usize, usize, usize) -> Option<f32>,
 ) -> Option<Vec<Step>> {
-    const NEG: f32 = f32::NEG_INFINITY;
-    const NONE: u8 = u8::MAX;
-    let (n, m) = (band.n, band.m);
+    let n = band.n;
     let cells = band.cells();
     let mut dp = vec![NEG; cells];
     let mut back = vec![NONE; cells];
@@ -329,6 +327,17 @@ fn best_path_where(
             back[k] = arg;
         }
     }
+    trace_back(band, moves, &dp, &back)
+}
+
+/// Value of unreachable cells in [`best_path`]'s table.
+const NEG: f32 = f32::NEG_INFINITY;
+/// No move (the start, or an unreachable cell) in [`best_path`]'s table.
+const NONE: u8 = u8::MAX;
+
+/// The steps of the best path, from the filled tables of [`best_path`].
+fn trace_back(band: &Band, moves: &[(usize, usize)], dp: &[f32], back: &[u8]) -> Option<Vec<Step>> {
+    let (n, m) = (band.n, band.m);
     let end = band.index(n, m)?;
     if dp[end] == NEG {
         return None;
@@ -522,15 +531,7 @@ fn guided_band(
     } else {
         (0..n).map(row).collect()
     };
-    let moves = [(1, 1), (1, 0), (0, 1)];
-    let path = best_path(bd, &moves, |i, di, j, dj| {
-        if di == 0 || dj == 0 {
-            return Some(0.0);
-        }
-        let v = keyshare[i].get(j.checked_sub(bd.lo[i])?)?;
-        Some(v - GUIDE_MIN)
-    });
-    let Some(path) = path else {
+    let Some(path) = guide_path(bd, &keyshare) else {
         return bd.clone();
     };
     let mut anchors = vec![(0, 0)];
@@ -541,6 +542,64 @@ fn guided_band(
     );
     anchors.push((n, m));
     Band::around(&anchors, n, m, GUIDED_BAND)
+}
+
+/// The moves of [`guide_path`], in its order of preference.
+const GUIDE_MOVES: [(usize, usize); 3] = [(1, 1), (1, 0), (0, 1)];
+
+/// [`best_path`] with [`GUIDE_MOVES`], a pair scoring its key share less
+/// [`GUIDE_MIN`] (`keyshare[i][j - band.lo[i]]`, none where missing) and
+/// skips nothing: the same path, ties included, from a loop that knows its
+/// three moves (the guide's band is wide, and its cells many).
+fn guide_path(bd: &Band, keyshare: &[Vec<f32>]) -> Option<Vec<Step>> {
+    let n = bd.n;
+    let mut dp = vec![NEG; bd.cells()];
+    let mut back = vec![NONE; bd.cells()];
+    dp[bd.index(0, 0)?] = 0.0;
+    for i in 0..=n {
+        let (lo, off) = (bd.lo[i], bd.off[i]);
+        // The row above: its columns, cells and key shares.
+        let above = (i > 0).then(|| {
+            let p = i - 1;
+            (bd.lo[p], bd.hi[p], bd.off[p], &keyshare[p][..])
+        });
+        for j in bd.row(i) {
+            if i == 0 && j == 0 {
+                continue;
+            }
+            let (mut best, mut arg) = (NEG, NONE);
+            if let Some((plo, phi, poff, shares)) = above {
+                // (1, 1) from (i - 1, j - 1), then (1, 0) from (i - 1, j).
+                if j > 0 && (plo..=phi).contains(&(j - 1)) {
+                    let prev = dp[poff + j - 1 - plo];
+                    if let Some(&v) = shares.get(j - 1 - plo) {
+                        if prev != NEG && prev + (v - GUIDE_MIN) > best {
+                            best = prev + (v - GUIDE_MIN);
+                            arg = 0;
+                        }
+                    }
+                }
+                if (plo..=phi).contains(&j) {
+                    let prev = dp[poff + j - plo];
+                    if prev != NEG && prev + 0.0 > best {
+                        best = prev + 0.0;
+                        arg = 1;
+                    }
+                }
+            }
+            // (0, 1) from (i, j - 1).
+            if j > lo {
+                let prev = dp[off + j - 1 - lo];
+                if prev != NEG && prev + 0.0 > best {
+                    best = prev + 0.0;
+                    arg = 2;
+                }
+            }
+            dp[off + j - lo] = best;
+            back[off + j - lo] = arg;
+        }
+    }
+    trace_back(bd, &GUIDE_MOVES, &dp, &back)
 }
 
 /// The DP over two sequences of sentences; `ia`/`ib` are their original
@@ -735,6 +794,40 @@ mod tests {
                     assert!(band.contains(i, j));
                 }
             }
+        }
+    }
+
+    #[test]
+    fn guide_path_is_best_path_with_its_gains() {
+        // Key shares on a band around a wandering path, with many zeros and
+        // ties (values on the threshold, equal sums).
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for round in 0..40 {
+            let (n, m) = (5 + round % 17, 3 + (round * 7) % 23);
+            let pts = [(0, 0), (n / 3, m / 2), (n, m)];
+            let bd = Band::around(&pts, n, m, 1 + round % 4);
+            let shares: Vec<Vec<f32>> = (0..n)
+                .map(|i| {
+                    let (lo, hi) = (bd.lo[i], bd.hi[i].min(m - 1));
+                    (lo..=hi.max(lo))
+                        .filter(|_| lo < m)
+                        .map(|_| {
+                            x ^= x << 13;
+                            x ^= x >> 7;
+                            x ^= x << 17;
+                            [0.0, 0.0, 0.0, 0.25, 0.5, 0.75, 1.0, 0.1][(x % 8) as usize]
+                        })
+                        .collect()
+                })
+                .collect();
+            let generic = best_path(&bd, &GUIDE_MOVES, |i, di, j, dj| {
+                if di == 0 || dj == 0 {
+                    return Some(0.0);
+                }
+                let v = shares[i].get(j.checked_sub(bd.lo[i])?)?;
+                Some(v - GUIDE_MIN)
+            });
+            assert_eq!(guide_path(&bd, &shares), generic, "round {round}");
         }
     }
 
