@@ -62,9 +62,15 @@ pub struct Tok {
     pub text_start: u32,
     /// Its length in bytes.
     pub text_len: u32,
-    /// Its length in characters.
-    pub text_chars: u32,
+    /// Its length in characters (forms longer than `u16::MAX` are not kept).
+    pub text_chars: u16,
+    /// Its first character (`'\0'` when the form is not kept): most fuzzy
+    /// comparisons end on it, without reading the text.
+    pub first: char,
 }
+
+// Tokens are the bulk of a collection's profiles: keep them in one cache line.
+const _: () = assert!(std::mem::size_of::<Tok>() <= 64);
 
 /// One body sentence.
 #[derive(Clone, Debug)]
@@ -226,7 +232,7 @@ pub fn profile(art: &Article) -> Profile {
                 th.classes(&t.stem)
             };
             let chars = folded.chars().count();
-            let keep_text = kind == Kind::Name || chars >= 5;
+            let keep_text = (kind == Kind::Name || chars >= 5) && chars <= usize::from(u16::MAX);
             let text_start = texts.len() as u32;
             if keep_text {
                 texts.push_str(&folded);
@@ -243,7 +249,11 @@ pub fn profile(art: &Article) -> Profile {
                 kind,
                 text_start,
                 text_len: texts.len() as u32 - text_start,
-                text_chars: if keep_text { chars as u32 } else { 0 },
+                text_chars: if keep_text { chars as u16 } else { 0 },
+                first: match keep_text {
+                    true => folded.chars().next().unwrap_or('\0'),
+                    false => '\0',
+                },
             });
         }
         content_tokens += toks.len() as u32;

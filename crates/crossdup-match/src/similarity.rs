@@ -72,17 +72,16 @@ fn fuzzy_name(x: &Sent, a: &Tok, b: &Sent) -> bool {
         return false;
     }
     let at = x.text_of(a);
-    let first = at.chars().next();
     let mut ma = None;
     b.toks.iter().any(|t| {
+        // Kept forms are never empty: equal first characters are equal
+        // first characters of the texts.
+        if t.text_len < 4 || (t.kind != Kind::Name && a.kind != Kind::Name) || t.first != a.first {
+            return false;
+        }
         let tt = b.text_of(t);
-        tt.len() >= 4
-            && (t.kind == Kind::Name || a.kind == Kind::Name)
-            && tt.chars().next() == first
-            && {
-                let ma = *ma.get_or_insert_with(|| letters(at));
-                jaro_may_reach(at, ma, a.text_chars, tt, t.text_chars)
-            }
+        let ma = *ma.get_or_insert_with(|| letters(at));
+        jaro_may_reach(at, ma, a.text_chars.into(), tt, t.text_chars.into())
             && strsim::jaro_winkler(at, tt) >= 0.9
     })
 }
@@ -345,17 +344,15 @@ const COGNATE_MIN: f64 = 0.72;
 fn cognate(x: &Sent, a: &Tok, b: &Sent) -> bool {
     let n = a.text_chars as usize;
     let at = x.text_of(a);
-    let first = at.chars().next();
     let mut ma = None;
     b.toks.iter().take(200).any(|t| {
         let m = t.text_chars as usize;
-        if m < 5 || n.abs_diff(m) > 3 {
+        // Both forms are kept (five characters or more), so their first
+        // characters are the texts'.
+        if m < 5 || n.abs_diff(m) > 3 || t.first != a.first {
             return false;
         }
         let tt = b.text_of(t);
-        if tt.chars().next() != first {
-            return false;
-        }
         // Each edit changes at most two members of the character sets, so
         // words whose sets differ in more than twice the allowed edits
         // cannot be close enough: skip the quadratic distance for them.
@@ -501,6 +498,7 @@ mod tests {
                 text_start: 0,
                 text_len: 0,
                 text_chars: 3,
+                first: '\0',
             })
             .collect();
         let mut stems: Vec<u64> = toks.iter().map(|t| t.stem).collect();
