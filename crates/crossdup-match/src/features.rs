@@ -98,6 +98,23 @@ pub struct Sent {
     pub syns: Box<[u32]>,
     /// The folded forms the tokens keep, one after another.
     pub texts: Box<str>,
+    /// The first characters of the kept forms of four bytes or more, by
+    /// [`first_bit`]: a token whose first character is not among them has
+    /// no fuzzy partner here.
+    pub firsts: u32,
+}
+
+// Sentences are many too: the screen of first characters fills padding.
+const _: () = assert!(std::mem::size_of::<Sent>() <= 120);
+
+/// The bit of a character in [`Sent::firsts`]: letters a-z by bit, anything
+/// else folded onto the remaining six.
+pub fn first_bit(c: char) -> u32 {
+    let bit = match c {
+        'a'..='z' => c as u32 - 'a' as u32,
+        _ => 26 + (c as u32) % 6,
+    };
+    1 << bit
 }
 
 impl Sent {
@@ -263,6 +280,10 @@ pub fn profile(art: &Article) -> Profile {
         let pivots = sorted_set(toks.iter().flat_map(|t| t.pivot.iter().copied()));
         let folds = sorted_set(toks.iter().map(|t| t.fold));
         let syns = sorted_classes(toks.iter().flat_map(|t| t.syn.iter().copied()));
+        let firsts = toks
+            .iter()
+            .filter(|t| t.text_len >= 4)
+            .fold(0, |acc, t| acc | first_bit(t.first));
         sents.push(Sent {
             start: s.span.start as u32,
             end: s.span.end as u32,
@@ -275,6 +296,7 @@ pub fn profile(art: &Article) -> Profile {
             folds: folds.into_boxed_slice(),
             syns: syns.into_boxed_slice(),
             texts: texts.as_str().into(),
+            firsts,
         });
     }
     Profile {

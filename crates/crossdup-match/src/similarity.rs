@@ -2,7 +2,7 @@
 //! stems, synonym classes within a language, lexical translation across
 //! languages), all counting matched content tokens on both sides.
 
-use crate::features::{containment, share, Kind, Sent, Tok};
+use crate::features::{containment, first_bit, share, Kind, Sent, Tok};
 
 /// Tokens matched on each side of a sentence pair.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -68,7 +68,7 @@ fn has<T: Ord>(sorted: &[T], x: &T) -> bool {
 
 /// Whether token `a` of sentence `x` is a spelling variant of a name in `b`.
 fn fuzzy_name(x: &Sent, a: &Tok, b: &Sent) -> bool {
-    if a.text_chars < 5 {
+    if a.text_chars < 5 || b.firsts & first_bit(a.first) == 0 {
         return false;
     }
     let at = x.text_of(a);
@@ -146,18 +146,27 @@ struct Common {
 
 impl Common {
     fn of<T: Ord + Copy + Into<u64>>(a: &[T], b: &[T]) -> Self {
-        let (mut n, mut screen) = (0, 0u64);
+        // The shared keys, for the screen (from that many on, the screen
+        // passes everything and the lookups decide alone).
+        const KEEP: usize = 32;
+        let mut shared = [0u64; KEEP];
+        let mut n = 0;
         let (mut i, mut j) = (0, 0);
         // A merge without branches on the comparisons (their outcomes are
-        // too irregular to predict).
+        // too irregular to predict): every key is written to the next free
+        // place, which only a shared key takes.
         while i < a.len() && j < b.len() {
             let (x, y) = (a[i], b[j]);
-            let eq = u64::from(x == y);
-            n += eq as usize;
-            screen |= key_bit(x.into()) & eq.wrapping_neg();
+            shared[n % KEEP] = x.into();
+            n += usize::from(x == y);
             i += usize::from(x <= y);
             j += usize::from(y <= x);
         }
+        let screen = if n < KEEP {
+            bloom(&shared[..n])
+        } else {
+            u64::MAX
+        };
         Common { n, screen }
     }
 
@@ -342,6 +351,10 @@ const COGNATE_MIN: f64 = 0.72;
 
 /// Whether token `a` of sentence `x` looks like a cognate of a word of `b`.
 fn cognate(x: &Sent, a: &Tok, b: &Sent) -> bool {
+    // Partners are kept forms of five characters or more.
+    if b.firsts & first_bit(a.first) == 0 {
+        return false;
+    }
     let n = a.text_chars as usize;
     let at = x.text_of(a);
     let mut ma = None;
@@ -519,6 +532,7 @@ mod tests {
             stems: stems.into_boxed_slice(),
             syns: syns.into_boxed_slice(),
             texts: "".into(),
+            firsts: 0,
         }
     }
 
