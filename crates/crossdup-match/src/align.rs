@@ -273,18 +273,6 @@ pub struct Step {
 pub fn best_path(
     band: &Band,
     moves: &[(usize, usize)],
-    gain: impl FnMut(usize, usize, usize, usize) -> Option<f32>,
-) -> Option<Vec<Step>> {
-    best_path_where(band, moves, |_, _, _, _| true, gain)
-}
-
-/// [`best_path`] where `may(i, di, j, dj)`, a cheap test asked first (for
-/// any step that fits in the lattice, in the band or not), can rule a step
-/// out: the same as `gain` returning `None` for it, without the lookups.
-fn best_path_where(
-    band: &Band,
-    moves: &[(usize, usize)],
-    may: impl Fn(usize, usize, usize, usize) -> bool,
     mut gain: impl FnMut(usize, usize, usize, usize) -> Option<f32>,
 ) -> Option<Vec<Step>> {
     let n = band.n;
@@ -305,9 +293,6 @@ fn best_path_where(
                     continue;
                 }
                 let (pi, pj) = (i - di, j - dj);
-                if !may(pi, di, pj, dj) {
-                    continue;
-                }
                 let Some(pk) = band.index(pi, pj) else {
                     continue;
                 };
@@ -544,6 +529,99 @@ fn guided_band(
     Band::around(&anchors, n, m, GUIDED_BAND)
 }
 
+/// The moves of [`link_path`]: single links, skips, then merges.
+const LINK_MOVES: [(usize, usize); 6] = [(1, 1), (1, 0), (0, 1), (1, 2), (2, 1), (2, 2)];
+
+/// [`best_path`] with [`LINK_MOVES`], where skips gain zero and a link
+/// (any move of both sequences) is tried only when `joins_a[x]` (sentences
+/// `x` and `x + 1` of the first sequence were neighbours) allows its merges
+/// and some sentence pair it covers overlaps: `overlap[k]` for the pair
+/// `(x, y)` at `k = bd.cell(x, y)`, false outside the band. Links that fail
+/// score zero, below any threshold, and skips reach the same cell from the
+/// same start at no cost (rows of a band overlap, so a path of skips joins
+/// any two of its cells): leaving them out changes neither the best path
+/// nor its ties. The same path as [`best_path`] with a gain returning `None`
+/// for them, from a loop that looks the pairs up by row.
+fn link_path(
+    bd: &Band,
+    joins_a: &[bool],
+    joins_b: &[bool],
+    overlap: &[bool],
+    mut gain: impl FnMut(usize, usize, usize, usize) -> Option<f32>,
+) -> Option<Vec<Step>> {
+    let n = bd.n;
+    let mut dp = vec![NEG; bd.cells()];
+    let mut back = vec![NONE; bd.cells()];
+    dp[bd.index(0, 0)?] = 0.0;
+    // A row of the band: first and last column, offset of its cells.
+    let row = |r: usize| (bd.lo[r], bd.hi[r], bd.off[r]);
+    // Whether the pair (row r, column y) overlaps.
+    let ov = |(lo, hi, off): (usize, usize, usize), y: usize| {
+        y >= lo && y <= hi && overlap[off + y - lo]
+    };
+    for i in 0..=n {
+        let here = row(i);
+        let up1 = (i >= 1).then(|| row(i - 1));
+        let up2 = (i >= 2).then(|| row(i - 2));
+        let (lo, _, off) = here;
+        for j in bd.row(i) {
+            if i == 0 && j == 0 {
+                continue;
+            }
+            let (mut best, mut arg) = (NEG, NONE);
+            for (mi, &(di, dj)) in LINK_MOVES.iter().enumerate() {
+                let from = match di {
+                    0 => here,
+                    1 => match up1 {
+                        Some(r) => r,
+                        None => continue,
+                    },
+                    _ => match up2 {
+                        Some(r) => r,
+                        None => continue,
+                    },
+                };
+                if dj > j {
+                    continue;
+                }
+                let (pi, pj) = (i - di, j - dj);
+                let (plo, phi, poff) = from;
+                if pj < plo || pj > phi {
+                    continue;
+                }
+                if di > 0 && dj > 0 {
+                    if (di == 2 && !joins_a[pi]) || (dj == 2 && !joins_b[pj]) {
+                        continue;
+                    }
+                    // The pairs covered: rows pi..i, columns pj..j.
+                    let rows = [Some(from), if di == 2 { up1 } else { None }];
+                    let any = rows
+                        .iter()
+                        .flatten()
+                        .any(|&r| ov(r, pj) || (dj == 2 && ov(r, pj + 1)));
+                    if !any {
+                        continue;
+                    }
+                }
+                let prev = dp[poff + pj - plo];
+                if prev == NEG {
+                    continue;
+                }
+                let Some(g) = gain(pi, di, pj, dj) else {
+                    continue;
+                };
+                if prev + g > best {
+                    best = prev + g;
+                    arg = mi as u8;
+                }
+            }
+            dp[off + j - lo] = best;
+            back[off + j - lo] = arg;
+        }
+    }
+    trace_back(bd, &LINK_MOVES, &dp, &back)
+}
+
 /// The moves of [`guide_path`], in its order of preference.
 const GUIDE_MOVES: [(usize, usize); 3] = [(1, 1), (1, 0), (0, 1)];
 
@@ -673,21 +751,14 @@ fn align_refs(
     } else {
         (0..n).map(row).collect()
     };
-    // Which cells of the band overlap at all, flat (row `i` from
-    // `first[i]`), for the cheap test in `gain`.
-    let mut first = Vec::with_capacity(n + 1);
-    let mut nz: Vec<bool> = Vec::with_capacity(ov.iter().map(Vec::len).sum());
-    for r in &ov {
-        first.push(nz.len());
-        nz.extend(r.iter().map(|o| o.a != 0.0 || o.b != 0.0));
+    // Which sentence pairs of the band overlap at all, by band cell.
+    let mut overlap = vec![false; bd.cells()];
+    for (i, r) in ov.iter().enumerate() {
+        let at = bd.off[i];
+        for (cell, o) in overlap[at..].iter_mut().zip(r) {
+            *cell = o.a != 0.0 || o.b != 0.0;
+        }
     }
-    first.push(nz.len());
-    let overlaps = |i: usize, j: usize| -> bool {
-        i < n
-            && j >= bd.lo[i]
-            && first[i] + (j - bd.lo[i]) < first[i + 1]
-            && nz[first[i] + (j - bd.lo[i])]
-    };
     let get = |i: usize, j: usize| -> Option<Overlap> {
         if i >= n || j >= m || j < bd.lo[i] || j > bd.hi[i] {
             return None;
@@ -728,19 +799,9 @@ fn align_refs(
         let cb = tot_b[j + dj].1 - tot_b[j].1;
         Some(link_score(o, na, nb, ca, cb, p.length_ratio))
     };
-    let moves: [(usize, usize); 6] = [(1, 1), (1, 0), (0, 1), (1, 2), (2, 1), (2, 2)];
-    // Merges only join neighbours. A link of sentences without any overlap
-    // scores zero: its gain is negative, while skips reach the same cell
-    // from the same start at no cost (rows of a band overlap, so a path of
-    // skips exists between any two of its cells). Leaving such links out
-    // changes neither the best path nor its ties, and most cells of a long
-    // pair are such links.
-    let may = |pi: usize, di: usize, pj: usize, dj: usize| -> bool {
-        if (di == 2 && ia[pi] + 1 != ia[pi + 1]) || (dj == 2 && ib[pj] + 1 != ib[pj + 1]) {
-            return false;
-        }
-        di == 0 || dj == 0 || (pi..pi + di).any(|x| (pj..pj + dj).any(|y| overlaps(x, y)))
-    };
+    // Merges only join sentences that were neighbours.
+    let joins = |idx: &[usize]| -> Vec<bool> { idx.windows(2).map(|w| w[0] + 1 == w[1]).collect() };
+    let (joins_a, joins_b) = (joins(ia), joins(ib));
     let gain = |pi: usize, di: usize, pj: usize, dj: usize| -> Option<f32> {
         if di == 0 || dj == 0 {
             return Some(0.0);
@@ -754,7 +815,7 @@ fn align_refs(
         };
         Some(s - p.threshold - pen)
     };
-    let Some(path) = best_path_where(&bd, &moves, may, gain) else {
+    let Some(path) = link_path(&bd, &joins_a, &joins_b, &overlap, gain) else {
         return Vec::new();
     };
     path.into_iter()
@@ -794,6 +855,55 @@ mod tests {
                     assert!(band.contains(i, j));
                 }
             }
+        }
+    }
+
+    #[test]
+    fn link_path_is_best_path_without_the_links_it_leaves_out() {
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for round in 0..60 {
+            let (n, m) = (2 + round % 13, 2 + (round * 5) % 19);
+            let bd = Band::around(&[(0, 0), (n / 2, m / 3), (n, m)], n, m, 1 + round % 3);
+            let overlap: Vec<bool> = (0..bd.cells()).map(|_| next() % 3 == 0).collect();
+            let joins_a: Vec<bool> = (0..n).map(|_| next() % 5 != 0).collect();
+            let joins_b: Vec<bool> = (0..m).map(|_| next() % 5 != 0).collect();
+            // Gains with ties: a few values, per link.
+            let gains: Vec<f32> = (0..bd.cells() * 6)
+                .map(|_| [-0.3, 0.0, 0.2, 0.5][(next() % 4) as usize])
+                .collect();
+            let gain = |pi: usize, di: usize, pj: usize, dj: usize| -> Option<f32> {
+                if di == 0 || dj == 0 {
+                    return Some(0.0);
+                }
+                let mv = LINK_MOVES.iter().position(|&mv| mv == (di, dj))?;
+                Some(gains[bd.cell(pi, pj)? * 6 + mv])
+            };
+            let covered = |pi: usize, di: usize, pj: usize, dj: usize| {
+                (pi..pi + di)
+                    .any(|a| (pj..pj + dj).any(|b| bd.cell(a, b).is_some_and(|k| overlap[k])))
+            };
+            let generic = best_path(&bd, &LINK_MOVES, |pi, di, pj, dj| {
+                let links = di > 0 && dj > 0;
+                if links
+                    && ((di == 2 && !joins_a[pi])
+                        || (dj == 2 && !joins_b[pj])
+                        || !covered(pi, di, pj, dj))
+                {
+                    return None;
+                }
+                gain(pi, di, pj, dj)
+            });
+            assert_eq!(
+                link_path(&bd, &joins_a, &joins_b, &overlap, gain),
+                generic,
+                "round {round}"
+            );
         }
     }
 
