@@ -504,6 +504,10 @@ fn guided_band(
             .iter()
             .zip(&shared)
             .map(|(sb, c)| {
+                // Most pairs share nothing (a share of zero either way).
+                if *c == [0, 0] {
+                    return 0.0;
+                }
                 let kb = sim.zero_keys(sb);
                 crate::features::share(c[0] as usize, ka[0].len(), kb[0].len())
                     + crate::features::share(c[1] as usize, ka[1].len(), kb[1].len())

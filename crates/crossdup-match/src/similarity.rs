@@ -189,7 +189,8 @@ impl SentenceSimilarity for Monolingual {
 
     // The first test of `overlap`, on a count of shared stems.
     fn zero_given(&self, a: &Sent, b: &Sent, shared: [usize; 2]) -> bool {
-        a.toks.len().min(b.toks.len()) > 3 && share(shared[0], a.stems.len(), b.stems.len()) < 0.15
+        a.toks.len().min(b.toks.len()) > 3
+            && (shared[0] == 0 || share(shared[0], a.stems.len(), b.stems.len()) < 0.15)
     }
 
     fn overlap(&self, a: &Sent, b: &Sent) -> Overlap {
@@ -391,9 +392,10 @@ impl SentenceSimilarity for Bilingual {
     // The first test of `overlap`, on counts of shared pivots and forms.
     fn zero_given(&self, a: &Sent, b: &Sent, shared: [usize; 2]) -> bool {
         a.toks.len().min(b.toks.len()) > 3
-            && share(shared[0], a.pivots.len(), b.pivots.len())
-                + share(shared[1], a.folds.len(), b.folds.len())
-                < 0.1
+            && (shared == [0, 0]
+                || share(shared[0], a.pivots.len(), b.pivots.len())
+                    + share(shared[1], a.folds.len(), b.folds.len())
+                    < 0.1)
     }
 
     fn overlap(&self, a: &Sent, b: &Sent) -> Overlap {
