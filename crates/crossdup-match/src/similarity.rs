@@ -148,7 +148,7 @@ impl Common {
     fn of<T: Ord + Copy + Into<u64>>(a: &[T], b: &[T]) -> Self {
         // The shared keys, for the screen (from that many on, the screen
         // passes everything and the lookups decide alone).
-        const KEEP: usize = 32;
+        const KEEP: usize = 16;
         let mut shared = [0u64; KEEP];
         let mut n = 0;
         let (mut i, mut j) = (0, 0);
