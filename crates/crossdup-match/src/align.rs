@@ -572,58 +572,88 @@ fn link_path(
             if i == 0 && j == 0 {
                 continue;
             }
-            let (mut best, mut arg) = (NEG, NONE);
-            for (mi, &(di, dj)) in LINK_MOVES.iter().enumerate() {
-                let from = match di {
-                    0 => here,
-                    1 => match up1 {
-                        Some(r) => r,
-                        None => continue,
-                    },
-                    _ => match up2 {
-                        Some(r) => r,
-                        None => continue,
-                    },
+            // One move, tried in the order of LINK_MOVES.
+            #[inline(always)]
+            fn try_move(
+                mi: usize,
+                (di, dj): (usize, usize),
+                cell: &Cell<'_>,
+                ov: &impl Fn((usize, usize, usize), usize) -> bool,
+                gain: &mut impl FnMut(usize, usize, usize, usize) -> Option<f32>,
+                best: &mut (f32, u8),
+            ) {
+                let Cell {
+                    at: (i, j),
+                    rows,
+                    joins,
+                    dp,
+                } = *cell;
+                let Some(from) = rows[di] else {
+                    return;
                 };
                 if dj > j {
-                    continue;
+                    return;
                 }
                 let (pi, pj) = (i - di, j - dj);
                 let (plo, phi, poff) = from;
                 if pj < plo || pj > phi {
-                    continue;
+                    return;
                 }
                 if di > 0 && dj > 0 {
-                    if (di == 2 && !joins_a[pi]) || (dj == 2 && !joins_b[pj]) {
-                        continue;
+                    if (di == 2 && !joins.0[pi]) || (dj == 2 && !joins.1[pj]) {
+                        return;
                     }
                     // The pairs covered: rows pi..i, columns pj..j.
-                    let rows = [Some(from), if di == 2 { up1 } else { None }];
-                    let any = rows
-                        .iter()
-                        .flatten()
-                        .any(|&r| ov(r, pj) || (dj == 2 && ov(r, pj + 1)));
+                    let hit = |r| ov(r, pj) || (dj == 2 && ov(r, pj + 1));
+                    let any = hit(from) || (di == 2 && rows[1].is_some_and(hit));
                     if !any {
-                        continue;
+                        return;
                     }
                 }
                 let prev = dp[poff + pj - plo];
                 if prev == NEG {
-                    continue;
+                    return;
                 }
                 let Some(g) = gain(pi, di, pj, dj) else {
-                    continue;
+                    return;
                 };
-                if prev + g > best {
-                    best = prev + g;
-                    arg = mi as u8;
+                if prev + g > best.0 {
+                    *best = (prev + g, mi as u8);
                 }
             }
+            let rows = [Some(here), up1, up2];
+            let mut b = (NEG, NONE);
+            let cell = Cell {
+                at: (i, j),
+                rows,
+                joins: (joins_a, joins_b),
+                dp: &dp,
+            };
+            // Written out, not looped: each copy then knows its step.
+            try_move(0, LINK_MOVES[0], &cell, &ov, &mut gain, &mut b);
+            try_move(1, LINK_MOVES[1], &cell, &ov, &mut gain, &mut b);
+            try_move(2, LINK_MOVES[2], &cell, &ov, &mut gain, &mut b);
+            try_move(3, LINK_MOVES[3], &cell, &ov, &mut gain, &mut b);
+            try_move(4, LINK_MOVES[4], &cell, &ov, &mut gain, &mut b);
+            try_move(5, LINK_MOVES[5], &cell, &ov, &mut gain, &mut b);
+            let (best, arg) = b;
             dp[off + j - lo] = best;
             back[off + j - lo] = arg;
         }
     }
     trace_back(bd, &LINK_MOVES, &dp, &back)
+}
+
+/// What [`link_path`] knows at a cell: its place, the rows a step may come
+/// from (this one, one above, two above: first and last column and the
+/// offset of their cells), the neighbour joins of both sequences, and the
+/// table so far.
+#[derive(Clone, Copy)]
+struct Cell<'a> {
+    at: (usize, usize),
+    rows: [Option<(usize, usize, usize)>; 3],
+    joins: (&'a [bool], &'a [bool]),
+    dp: &'a [f32],
 }
 
 /// The moves of [`guide_path`], in its order of preference.
