@@ -315,6 +315,7 @@ impl DiskIndex {
                     .writer_with_num_threads(1, 64_000_000)
                     .map_err(|e| self.tv(e))?,
             );
+            lower_merge_priority();
         }
         let w = guard.as_mut().expect("writer just set");
         f(w).map_err(|e| self.tv(e))
@@ -750,6 +751,47 @@ impl DiskIndex {
     }
 }
 
+/// Lowers the scheduling priority of tantivy's segment-merge threads (named
+/// `merge_thread_N`, started with the writer) to the lowest: merges are
+/// background upkeep, and on a busy machine they should take the cores only
+/// when searches and adds leave them idle, not lengthen a query running
+/// beside them. Returns how many threads were lowered; elsewhere than Linux,
+/// where threads cannot be told apart this way, none.
+pub fn lower_merge_priority() -> usize {
+    #[cfg(target_os = "linux")]
+    {
+        let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+            return 0;
+        };
+        let mut lowered = 0;
+        for task in tasks.flatten() {
+            let Ok(comm) = std::fs::read_to_string(task.path().join("comm")) else {
+                continue;
+            };
+            if !comm.starts_with("merge_thread_") {
+                continue;
+            }
+            let Some(tid) = task
+                .file_name()
+                .to_str()
+                .and_then(|t| t.parse::<libc::id_t>().ok())
+            else {
+                continue;
+            };
+            // On Linux a nice value belongs to one thread, named by its id.
+            // SAFETY: setpriority only reads its integer arguments.
+            if unsafe { libc::setpriority(libc::PRIO_PROCESS, tid, 19) } == 0 {
+                lowered += 1;
+            }
+        }
+        lowered
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -800,6 +842,39 @@ mod tests {
         ix.delete("d0-1").unwrap();
         ix.commit().unwrap();
         check(&ix);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn merge_threads_run_at_the_lowest_priority() {
+        let dir = tempfile::tempdir().unwrap();
+        let ix = DiskIndex::open_or_create(&dir.path().join("ix")).unwrap();
+        // The first write starts the writer and its merge threads.
+        ix.add(&doc("a", "alpha"), &[(1, 1)]).unwrap();
+        // Other tests may start writers meanwhile: lower theirs too.
+        assert!(lower_merge_priority() >= 1);
+        let mut seen = 0;
+        for task in std::fs::read_dir("/proc/self/task").unwrap().flatten() {
+            let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+            if comm.starts_with("merge_thread_") {
+                let tid: libc::id_t = task.file_name().to_str().unwrap().parse().unwrap();
+                // SAFETY: getpriority only reads its integer arguments.
+                let nice = || unsafe { libc::getpriority(libc::PRIO_PROCESS, tid) };
+                // A writer another test started just now is lowered by a
+                // second call; a thread that ended since reads as -1.
+                let mut got = nice();
+                if got != 19 {
+                    lower_merge_priority();
+                    got = nice();
+                }
+                if got == -1 {
+                    continue;
+                }
+                assert_eq!(got, 19, "merge thread {tid}");
+                seen += 1;
+            }
+        }
+        assert!(seen >= 1);
     }
 
     #[test]
