@@ -150,9 +150,34 @@ impl Band {
     /// lattice points `path` (from `(0, 0)` to `(n, m)`; points outside the
     /// lattice are clamped).
     pub fn around(path: &[(usize, usize)], n: usize, m: usize, w: usize) -> Band {
+        Band::around_by(path, n, m, |_| w)
+    }
+
+    /// [`Band::around`] with a half-width for each segment of the path:
+    /// `width(d)` for the segment between two consecutive points `d` rows or
+    /// columns apart (whichever is more). Points close together pin the path
+    /// down, and a narrow band around them is enough; far apart, the path
+    /// between them is a guess and wants room.
+    ///
+    /// ```
+    /// use crossdup_match::align::Band;
+    /// let width = |d: usize| if d == 1 { 1 } else { 5 };
+    /// let steps: Vec<(usize, usize)> = (0..=10).map(|k| (k, k)).collect();
+    /// let b = Band::around_by(&steps, 10, 10, width);
+    /// let narrow: Vec<usize> = (0..=10).filter(|&j| b.contains(5, j)).collect();
+    /// let b = Band::around_by(&[(0, 0), (10, 10)], 10, 10, width);
+    /// let wide: Vec<usize> = (0..=10).filter(|&j| b.contains(5, j)).collect();
+    /// assert_eq!((narrow.len(), wide.len()), (8, 11));
+    /// ```
+    pub fn around_by(
+        path: &[(usize, usize)],
+        n: usize,
+        m: usize,
+        width: impl Fn(usize) -> usize,
+    ) -> Band {
         let pts: Vec<(usize, usize)> = path.iter().map(|&(i, j)| (i.min(n), j.min(m))).collect();
         let (mut lo, mut hi) = (vec![m; n + 1], vec![0; n + 1]);
-        let mut cover = |r: usize, c0: usize, c1: usize| {
+        let mut cover = |w: usize, r: usize, c0: usize, c1: usize| {
             for i in r.saturating_sub(w)..=(r + w).min(n) {
                 lo[i] = lo[i].min(c0.saturating_sub(w));
                 hi[i] = hi[i].max((c1 + w).min(m));
@@ -163,15 +188,16 @@ impl Band {
         for (k, &(pi, pj)) in pts.iter().enumerate() {
             let (qi, qj) = pts.get(k + 1).copied().unwrap_or((pi, pj));
             let (qi, qj) = (qi.max(pi), qj.max(pj));
-            if qi == pi {
-                cover(pi, pj, qj);
+            let (di, dj) = (qi - pi, qj - pj);
+            let w = width(di.max(dj));
+            if di == 0 {
+                cover(w, pi, pj, qj);
                 continue;
             }
-            let (di, dj) = (qi - pi, qj - pj);
             for r in pi..=qi {
                 let c0 = pj + dj * (r - pi) / di;
                 let c1 = (pj + (dj * (r + 1 - pi)).div_ceil(di)).min(qj);
-                cover(r, c0, c1.max(c0));
+                cover(w, r, c0, c1.max(c0));
             }
         }
         // Rows no point reached (a path with long jumps): borrow the neighbours'.
@@ -472,13 +498,19 @@ fn relevant(long: &[Sent], short: &[Sent]) -> Vec<usize> {
         .collect()
 }
 
-/// Half-width, in sentences, of the band around a guide path.
+/// Half-width, in sentences, of the band around a guide path between
+/// anchors far apart.
 const GUIDED_BAND: usize = 16;
+
+/// Half-width of the band around a guide path between consecutive anchors
+/// (it grows by one for each sentence between them, up to [`GUIDED_BAND`]).
+const GUIDED_BAND_MIN: usize = 4;
 
 /// Key share from which a sentence pair counts as an anchor of the guide path.
 const GUIDE_MIN: f32 = 0.25;
 
-/// A band of half-width [`GUIDED_BAND`] around the best path through `bd`
+/// A band of half-width [`GUIDED_BAND_MIN`] to [`GUIDED_BAND`] (wider where
+/// the anchors are further apart) around the best path through `bd`
 /// when each sentence pair scores only by the share of keys it has in
 /// common (counted through `index`, the second sequence's): one cheap pass
 /// that tells where the sentences worth comparing are.
@@ -530,7 +562,9 @@ fn guided_band(
             .map(|st| (st.i, st.j)),
     );
     anchors.push((n, m));
-    Band::around(&anchors, n, m, GUIDED_BAND)
+    Band::around_by(&anchors, n, m, |d| {
+        (GUIDED_BAND_MIN + d.saturating_sub(1)).min(GUIDED_BAND)
+    })
 }
 
 /// The moves of [`link_path`]: single links, skips, then merges.
