@@ -781,6 +781,12 @@ fn align_refs(
         .iter()
         .map(|s| (sim.screen(s), s.toks.len() > 3))
         .collect();
+    // The key screens of the second sequence's sentences, each met in many
+    // pairs (in a large band).
+    let keys_b: Vec<[crate::similarity::WideScreen; 2]> = match &index {
+        Some(_) => b.iter().map(|s| sim.key_screens(s)).collect(),
+        None => Vec::new(),
+    };
     let row = |i: usize| -> Vec<Overlap> {
         let sa = a[i];
         let (lo, hi) = (bd.lo[i], bd.hi[i].min(m - 1));
@@ -792,11 +798,12 @@ fn align_refs(
         if let Some(index) = &index {
             let mut shared = vec![[0u32; 2]; hi - lo + 1];
             index.count(sim.zero_keys(sa), lo, &mut shared);
-            for (sb, c) in b[lo..=hi].iter().zip(&shared) {
+            let ka = sim.key_screens(sa);
+            for ((sb, c), kb) in b[lo..=hi].iter().zip(&shared).zip(&keys_b[lo..=hi]) {
                 if sim.zero_given(sa, sb, [c[0] as usize, c[1] as usize]) {
                     row.push(Overlap::default());
                 } else {
-                    row.push(sim.overlap_past_zero(sa, sb));
+                    row.push(sim.overlap_screened(sa, &ka, sb, kb));
                 }
             }
             return row;

@@ -50,6 +50,26 @@ pub trait SentenceSimilarity: Sync {
     fn overlap_past_zero(&self, a: &Sent, b: &Sent) -> Overlap {
         self.overlap(a, b)
     }
+
+    /// Screens of a sentence's key sets, for
+    /// [`SentenceSimilarity::overlap_screened`]: an aligner that meets each
+    /// sentence in many pairs computes them once. The default has none.
+    fn key_screens(&self, _s: &Sent) -> [WideScreen; 2] {
+        [[u64::MAX; 4]; 2]
+    }
+
+    /// [`SentenceSimilarity::overlap_past_zero`] of `a` and `b` given their
+    /// [`SentenceSimilarity::key_screens`] `ka` and `kb`: the same value,
+    /// sooner.
+    fn overlap_screened(
+        &self,
+        a: &Sent,
+        _ka: &[WideScreen; 2],
+        b: &Sent,
+        _kb: &[WideScreen; 2],
+    ) -> Overlap {
+        self.overlap_past_zero(a, b)
+    }
 }
 
 /// The bit of a hashed key in a 64-bit screen.
@@ -60,6 +80,25 @@ fn key_bit(k: u64) -> u64 {
 /// A one-bit-per-key Bloom signature of hashed keys.
 fn bloom<'a>(keys: impl IntoIterator<Item = &'a u64>) -> u64 {
     keys.into_iter().fold(0u64, |acc, &k| acc | key_bit(k))
+}
+
+/// A 256-bit screen of a key set (four words; [`key_bit`] of a key is its
+/// bit in its word, so that the words OR-ed together are its [`bloom`]).
+pub type WideScreen = [u64; 4];
+
+/// The word and bit of a key in a [`WideScreen`].
+fn wide_bit(k: u64) -> (usize, u64) {
+    (((k ^ (k >> 29)) >> 6) as usize & 3, key_bit(k))
+}
+
+/// The [`WideScreen`] of a set of keys.
+fn wide<T: Copy + Into<u64>>(keys: &[T]) -> WideScreen {
+    let mut w = [0u64; 4];
+    for &k in keys {
+        let (i, bit) = wide_bit(k.into());
+        w[i] |= bit;
+    }
+    w
 }
 
 fn has<T: Ord>(sorted: &[T], x: &T) -> bool {
@@ -125,7 +164,7 @@ impl Monolingual {
             if stems.contains(t.stem, &y.stems) {
                 m += 1.0;
                 exact += 1.0;
-            } else if (syns.n > 0 && t.syn.iter().any(|&c| syns.contains(c, &y.syns)))
+            } else if (syns.any() && t.syn.iter().any(|&c| syns.contains(c, &y.syns)))
                 || (t.kind == Kind::Name && fuzzy_name(x, t, y))
             {
                 m += self.synonym_weight;
@@ -135,16 +174,27 @@ impl Monolingual {
     }
 }
 
-/// What two sorted sets share: how many members, and a one-bit-per-key
-/// screen of them, so that most lookups of keys the sets do not share cost
-/// one test.
+/// A one-bit-per-key screen of what two sorted sets share, so that most
+/// lookups of keys the sets do not share cost one test: no bit set means
+/// nothing shared.
 struct Common {
-    /// How many members the sets share.
-    n: usize,
-    screen: u64,
+    screen: WideScreen,
 }
 
 impl Common {
+    /// From the [`bloom`] screens of the two sets: no intersection to
+    /// compute, but more keys pass the screen than with [`Common::of`].
+    fn screened(a: &WideScreen, b: &WideScreen) -> Self {
+        Common {
+            screen: [a[0] & b[0], a[1] & b[1], a[2] & b[2], a[3] & b[3]],
+        }
+    }
+
+    /// Whether the sets may share anything (certainly not when false).
+    fn any(&self) -> bool {
+        self.screen != [0; 4]
+    }
+
     fn of<T: Ord + Copy + Into<u64>>(a: &[T], b: &[T]) -> Self {
         // The shared keys, for the screen (from that many on, the screen
         // passes everything and the lookups decide alone).
@@ -163,16 +213,17 @@ impl Common {
             j += usize::from(y <= x);
         }
         let screen = if n < KEEP {
-            bloom(&shared[..n])
+            wide(&shared[..n])
         } else {
-            u64::MAX
+            [u64::MAX; 4]
         };
-        Common { n, screen }
+        Common { screen }
     }
 
     /// Whether `k`, a member of one set, is shared; `other` is the other set.
     fn contains<T: Ord + Copy + Into<u64>>(&self, k: T, other: &[T]) -> bool {
-        self.screen & key_bit(k.into()) != 0 && has(other, &k)
+        let (w, bit) = wide_bit(k.into());
+        self.screen[w] & bit != 0 && has(other, &k)
     }
 }
 
@@ -203,8 +254,36 @@ impl SentenceSimilarity for Monolingual {
     }
 
     fn overlap_past_zero(&self, a: &Sent, b: &Sent) -> Overlap {
-        let stems = Common::of(&a.stems, &b.stems);
-        let syns = Common::of(&a.syns, &b.syns);
+        self.overlap_of(
+            a,
+            b,
+            Common::of(&a.stems, &b.stems),
+            Common::of(&a.syns, &b.syns),
+        )
+    }
+
+    fn key_screens(&self, s: &Sent) -> [WideScreen; 2] {
+        [wide(&s.stems), wide(&s.syns)]
+    }
+
+    fn overlap_screened(
+        &self,
+        a: &Sent,
+        ka: &[WideScreen; 2],
+        b: &Sent,
+        kb: &[WideScreen; 2],
+    ) -> Overlap {
+        self.overlap_of(
+            a,
+            b,
+            Common::screened(&ka[0], &kb[0]),
+            Common::screened(&ka[1], &kb[1]),
+        )
+    }
+}
+
+impl Monolingual {
+    fn overlap_of(&self, a: &Sent, b: &Sent, stems: Common, syns: Common) -> Overlap {
         let (ma, ea) = self.side(a, b, &stems, &syns);
         let (mb, _) = self.side(b, a, &stems, &syns);
         Overlap {
@@ -241,7 +320,7 @@ impl Bilingual {
             .filter(|t| {
                 folds.contains(t.fold, &y.folds)
                     || (t.kind != Kind::Number
-                        && pivots.n > 0
+                        && pivots.any()
                         && t.pivot.iter().any(|&p| pivots.contains(p, &y.pivots)))
             })
             .count()
@@ -257,7 +336,7 @@ impl Bilingual {
                 continue;
             }
             if folds.contains(t.fold, &y.folds)
-                || (pivots.n > 0 && t.pivot.iter().any(|&p| pivots.contains(p, &y.pivots)))
+                || (pivots.any() && t.pivot.iter().any(|&p| pivots.contains(p, &y.pivots)))
             {
                 m += 1.0;
             } else if t.text_chars >= 5 && cognate(x, t, y) {
@@ -409,11 +488,36 @@ impl SentenceSimilarity for Bilingual {
     }
 
     fn overlap_past_zero(&self, a: &Sent, b: &Sent) -> Overlap {
-        let long = a.toks.len().min(b.toks.len()) > 3;
         let (folds, pivots) = (
             Common::of(&a.folds, &b.folds),
             Common::of(&a.pivots, &b.pivots),
         );
+        self.overlap_of(a, b, folds, pivots)
+    }
+
+    fn key_screens(&self, s: &Sent) -> [WideScreen; 2] {
+        [wide(&s.folds), wide(&s.pivots)]
+    }
+
+    fn overlap_screened(
+        &self,
+        a: &Sent,
+        ka: &[WideScreen; 2],
+        b: &Sent,
+        kb: &[WideScreen; 2],
+    ) -> Overlap {
+        self.overlap_of(
+            a,
+            b,
+            Common::screened(&ka[0], &kb[0]),
+            Common::screened(&ka[1], &kb[1]),
+        )
+    }
+}
+
+impl Bilingual {
+    fn overlap_of(&self, a: &Sent, b: &Sent, folds: Common, pivots: Common) -> Overlap {
+        let long = a.toks.len().min(b.toks.len()) > 3;
         if long && Bilingual::cheap_side(a, b, &folds, &pivots) == 0 {
             return Overlap::default();
         }
@@ -583,6 +687,17 @@ mod tests {
             // Past a few dozen shared keys the 64-bit screen is nearly full.
             many_shared += usize::from(shared > 40);
             let got = mono.overlap(&a, &b);
+            // The screened overlap is the plain one, for either similarity.
+            let bi = Bilingual::default();
+            let screened = |sim: &dyn SentenceSimilarity| {
+                sim.overlap_screened(&a, &sim.key_screens(&a), &b, &sim.key_screens(&b))
+            };
+            assert_eq!(
+                screened(&mono),
+                mono.overlap_past_zero(&a, &b),
+                "round {round}"
+            );
+            assert_eq!(screened(&bi), bi.overlap_past_zero(&a, &b), "round {round}");
             if share(shared, a.stems.len(), b.stems.len()) < 0.15 {
                 assert_eq!(got, Overlap::default());
                 continue;
