@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::features::{Profile, Sent};
+use crate::features::{intersection, Profile, Sent};
 use crate::similarity::{Overlap, SentenceSimilarity};
 
 /// One alignment link: sentences `a.0..a.1` of the first document with
@@ -783,10 +783,8 @@ fn align_refs(
         .collect();
     // The key screens of the second sequence's sentences, each met in many
     // pairs (in a large band).
-    let keys_b: Vec<[crate::similarity::WideScreen; 2]> = match &index {
-        Some(_) => b.iter().map(|s| sim.key_screens(s)).collect(),
-        None => Vec::new(),
-    };
+    let keys_b: Vec<[crate::similarity::WideScreen; 2]> =
+        b.iter().map(|s| sim.key_screens(s)).collect();
     let row = |i: usize| -> Vec<Overlap> {
         let sa = a[i];
         let (lo, hi) = (bd.lo[i], bd.hi[i].min(m - 1));
@@ -809,11 +807,24 @@ fn align_refs(
             return row;
         }
         let (sig, long) = (sim.screen(sa), sa.toks.len() > 3);
-        for (sb, &(sig_b, long_b)) in b[lo..=hi].iter().zip(&screen_b[lo..=hi]) {
+        let (za, ka) = (sim.zero_keys(sa), sim.key_screens(sa));
+        let cols = b[lo..=hi]
+            .iter()
+            .zip(&screen_b[lo..=hi])
+            .zip(&keys_b[lo..=hi]);
+        for ((sb, &(sig_b, long_b)), kb) in cols {
             if long && long_b && sig & sig_b == 0 {
                 row.push(Overlap::default());
+                continue;
+            }
+            // `overlap`, in two steps: its zero test on the shared keys, then
+            // the rest with the screens computed once.
+            let zb = sim.zero_keys(sb);
+            let shared = [intersection(za[0], zb[0]), intersection(za[1], zb[1])];
+            if sim.zero_given(sa, sb, shared) {
+                row.push(Overlap::default());
             } else {
-                row.push(sim.overlap(sa, sb));
+                row.push(sim.overlap_screened(sa, &ka, sb, kb));
             }
         }
         row
