@@ -72,6 +72,19 @@ fn link_score(ov: Overlap, na: usize, nb: usize, ca: u32, cb: u32, ratio: f32) -
     (dice * (0.75 + 0.25 * lp) * (0.6 + 0.4 * conf), exact)
 }
 
+/// A bound of [`link_score`] over every length fit, computed with the same
+/// operations (so that rounding keeps it a bound): the length factor is at
+/// most one.
+fn link_score_bound(ov: Overlap, na: usize, nb: usize) -> f32 {
+    let n = (na + nb) as f32;
+    if n == 0.0 || (ov.a == 0.0 && ov.b == 0.0) {
+        return 0.0;
+    }
+    let dice = ((ov.a + ov.b) / n).min(1.0);
+    let conf = (n / 6.0).min(1.0);
+    dice * 1.0 * (0.6 + 0.4 * conf)
+}
+
 /// The cells of a dynamic-programming lattice that may be visited: for each
 /// row `i` in `0..=n` (sentences of the first sequence consumed), the columns
 /// `lo[i]..=hi[i]` (sentences of the second consumed). Both bounds never
@@ -580,12 +593,17 @@ const LINK_MOVES: [(usize, usize); 6] = [(1, 1), (1, 0), (0, 1), (1, 2), (2, 1),
 /// any two of its cells): leaving them out changes neither the best path
 /// nor its ties. The same path as [`best_path`] with a gain returning `None`
 /// for them, from a loop that looks the pairs up by row.
+///
+/// `gain(pi, di, pj, dj, prev, best)` is also told the score `prev` of the
+/// cell the move starts from and the `best` the cell has so far: it may
+/// answer `None` for a link that cannot make `prev + gain` exceed `best`,
+/// which would not be taken anyway.
 fn link_path(
     bd: &Band,
     joins_a: &[bool],
     joins_b: &[bool],
     overlap: &[bool],
-    mut gain: impl FnMut(usize, usize, usize, usize) -> Option<f32>,
+    mut gain: impl FnMut(usize, usize, usize, usize, f32, f32) -> Option<f32>,
 ) -> Option<Vec<Step>> {
     let n = bd.n;
     let mut dp = vec![NEG; bd.cells()];
@@ -613,7 +631,7 @@ fn link_path(
                 (di, dj): (usize, usize),
                 cell: &Cell<'_>,
                 ov: &impl Fn((usize, usize, usize), usize) -> bool,
-                gain: &mut impl FnMut(usize, usize, usize, usize) -> Option<f32>,
+                gain: &mut impl FnMut(usize, usize, usize, usize, f32, f32) -> Option<f32>,
                 best: &mut (f32, u8),
             ) {
                 let Cell {
@@ -648,7 +666,7 @@ fn link_path(
                 if prev == NEG {
                     return;
                 }
-                let Some(g) = gain(pi, di, pj, dj) else {
+                let Some(g) = gain(pi, di, pj, dj, prev, best.0) else {
                     return;
                 };
                 if prev + g > best.0 {
@@ -861,8 +879,9 @@ fn align_refs(
         acc
     };
     let (tot_a, tot_b) = (totals(a), totals(b));
-    // Score of a link covering a[i..i+di] x b[j..j+dj].
-    let score = |i: usize, di: usize, j: usize, dj: usize| -> Option<(f32, f32)> {
+    // Overlap and token counts of a link covering a[i..i+di] x b[j..j+dj]
+    // (`None` outside the band).
+    let sums = |i: usize, di: usize, j: usize, dj: usize| -> Option<(Overlap, usize, usize)> {
         let mut o = Overlap::default();
         for x in i..i + di {
             for y in j..j + dj {
@@ -872,33 +891,51 @@ fn align_refs(
                 o.a_exact += c.a_exact;
             }
         }
-        if o.a == 0.0 && o.b == 0.0 {
-            // Nothing matched: the link scores zero, whatever the lengths.
-            return Some((0.0, 0.0));
-        }
         let na = tot_a[i + di].0 - tot_a[i].0;
         let nb = tot_b[j + dj].0 - tot_b[j].0;
         o.a = o.a.min(na as f32);
         o.b = o.b.min(nb as f32);
         o.a_exact = o.a_exact.min(o.a);
+        Some((o, na, nb))
+    };
+    // Score of a link from its sums.
+    let scored = |i: usize,
+                  di: usize,
+                  j: usize,
+                  dj: usize,
+                  (o, na, nb): (Overlap, usize, usize)|
+     -> (f32, f32) {
+        if o.a == 0.0 && o.b == 0.0 {
+            // Nothing matched: the link scores zero, whatever the lengths.
+            return (0.0, 0.0);
+        }
         let ca = tot_a[i + di].1 - tot_a[i].1;
         let cb = tot_b[j + dj].1 - tot_b[j].1;
-        Some(link_score(o, na, nb, ca, cb, p.length_ratio))
+        link_score(o, na, nb, ca, cb, p.length_ratio)
+    };
+    let score = |i: usize, di: usize, j: usize, dj: usize| -> Option<(f32, f32)> {
+        Some(scored(i, di, j, dj, sums(i, di, j, dj)?))
     };
     // Merges only join sentences that were neighbours.
     let joins = |idx: &[usize]| -> Vec<bool> { idx.windows(2).map(|w| w[0] + 1 == w[1]).collect() };
     let (joins_a, joins_b) = (joins(ia), joins(ib));
-    let gain = |pi: usize, di: usize, pj: usize, dj: usize| -> Option<f32> {
+    let gain = |pi: usize, di: usize, pj: usize, dj: usize, prev: f32, best: f32| -> Option<f32> {
         if di == 0 || dj == 0 {
             return Some(0.0);
         }
-        let (s, _) = score(pi, di, pj, dj)?;
         // Merges must earn their place over single links.
         let pen = if di + dj > 2 {
             0.05 * (di + dj - 2) as f32
         } else {
             0.0
         };
+        let sum = sums(pi, di, pj, dj)?;
+        // A link whose score, even with the best length fit, leaves the
+        // cell's best standing is not scored in full.
+        if prev + (link_score_bound(sum.0, sum.1, sum.2) - p.threshold - pen) <= best {
+            return None;
+        }
+        let (s, _) = scored(pi, di, pj, dj, sum);
         Some(s - p.threshold - pen)
     };
     let Some(path) = link_path(&bd, &joins_a, &joins_b, &overlap, gain) else {
@@ -985,8 +1022,18 @@ mod tests {
                 }
                 gain(pi, di, pj, dj)
             });
+            let told = |pi, di, pj, dj, _: f32, _: f32| gain(pi, di, pj, dj);
             assert_eq!(
-                link_path(&bd, &joins_a, &joins_b, &overlap, gain),
+                link_path(&bd, &joins_a, &joins_b, &overlap, told),
+                generic,
+                "round {round}"
+            );
+            // A gain that leaves out the links that cannot win: same path.
+            let pruned = |pi, di, pj, dj, prev: f32, best: f32| {
+                gain(pi, di, pj, dj).filter(|g| prev + g > best)
+            };
+            assert_eq!(
+                link_path(&bd, &joins_a, &joins_b, &overlap, pruned),
                 generic,
                 "round {round}"
             );
