@@ -60,29 +60,26 @@ pub fn length_prob(la: f32, lb: f32, ratio: f32) -> f32 {
 }
 
 fn link_score(ov: Overlap, na: usize, nb: usize, ca: u32, cb: u32, ratio: f32) -> (f32, f32) {
-    let n = (na + nb) as f32;
-    if n == 0.0 {
+    if na + nb == 0 {
         return (0.0, 0.0);
     }
-    let dice = ((ov.a + ov.b) / n).min(1.0);
-    let lp = length_prob(ca as f32, cb as f32, ratio);
-    // Very short sentences say little: damp them.
-    let conf = (n / 6.0).min(1.0);
+    let fit = 0.75 + 0.25 * length_prob(ca as f32, cb as f32, ratio);
     let exact = if ov.a > 0.0 { ov.a_exact / ov.a } else { 0.0 };
-    (dice * (0.75 + 0.25 * lp) * (0.6 + 0.4 * conf), exact)
+    (link_score_with(ov, na, nb, fit), exact)
 }
 
-/// A bound of [`link_score`] over every length fit, computed with the same
-/// operations (so that rounding keeps it a bound): the length factor is at
-/// most one.
-fn link_score_bound(ov: Overlap, na: usize, nb: usize) -> f32 {
+/// The score of [`link_score`] given its length factor `fit` (at most one:
+/// with `fit` one, the same operations give a bound of the score over every
+/// length fit, which rounding keeps a bound).
+fn link_score_with(ov: Overlap, na: usize, nb: usize, fit: f32) -> f32 {
     let n = (na + nb) as f32;
-    if n == 0.0 || (ov.a == 0.0 && ov.b == 0.0) {
+    if n == 0.0 {
         return 0.0;
     }
     let dice = ((ov.a + ov.b) / n).min(1.0);
+    // Very short sentences say little: damp them.
     let conf = (n / 6.0).min(1.0);
-    dice * 1.0 * (0.6 + 0.4 * conf)
+    dice * fit * (0.6 + 0.4 * conf)
 }
 
 /// The cells of a dynamic-programming lattice that may be visited: for each
@@ -803,6 +800,15 @@ fn align_refs(
     // pairs (in a large band).
     let keys_b: Vec<[crate::similarity::WideScreen; 2]> =
         b.iter().map(|s| sim.key_screens(s)).collect();
+    // `overlap` of a pair sharing `shared` zero keys, in two steps: its zero
+    // test on the shared keys, then the rest with the screens computed once.
+    let pair = |sa: &Sent, ka: &_, sb: &Sent, kb: &_, shared: [usize; 2]| {
+        if sim.zero_given(sa, sb, shared) {
+            Overlap::default()
+        } else {
+            sim.overlap_screened(sa, ka, sb, kb)
+        }
+    };
     let row = |i: usize| -> Vec<Overlap> {
         let sa = a[i];
         let (lo, hi) = (bd.lo[i], bd.hi[i].min(m - 1));
@@ -816,11 +822,7 @@ fn align_refs(
             index.count(sim.zero_keys(sa), lo, &mut shared);
             let ka = sim.key_screens(sa);
             for ((sb, c), kb) in b[lo..=hi].iter().zip(&shared).zip(&keys_b[lo..=hi]) {
-                if sim.zero_given(sa, sb, [c[0] as usize, c[1] as usize]) {
-                    row.push(Overlap::default());
-                } else {
-                    row.push(sim.overlap_screened(sa, &ka, sb, kb));
-                }
+                row.push(pair(sa, &ka, sb, kb, [c[0] as usize, c[1] as usize]));
             }
             return row;
         }
@@ -835,15 +837,9 @@ fn align_refs(
                 row.push(Overlap::default());
                 continue;
             }
-            // `overlap`, in two steps: its zero test on the shared keys, then
-            // the rest with the screens computed once.
             let zb = sim.zero_keys(sb);
             let shared = [intersection(za[0], zb[0]), intersection(za[1], zb[1])];
-            if sim.zero_given(sa, sb, shared) {
-                row.push(Overlap::default());
-            } else {
-                row.push(sim.overlap_screened(sa, &ka, sb, kb));
-            }
+            row.push(pair(sa, &ka, sb, kb, shared));
         }
         row
     };
@@ -932,7 +928,7 @@ fn align_refs(
         let sum = sums(pi, di, pj, dj)?;
         // A link whose score, even with the best length fit, leaves the
         // cell's best standing is not scored in full.
-        if prev + (link_score_bound(sum.0, sum.1, sum.2) - p.threshold - pen) <= best {
+        if prev + (link_score_with(sum.0, sum.1, sum.2, 1.0) - p.threshold - pen) <= best {
             return None;
         }
         let (s, _) = scored(pi, di, pj, dj, sum);
