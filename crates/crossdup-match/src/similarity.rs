@@ -190,6 +190,15 @@ impl Common {
         }
     }
 
+    /// [`Common::screened`] of both key sets of two sentences, from their
+    /// [`SentenceSimilarity::key_screens`].
+    fn screened_pair(ka: &[WideScreen; 2], kb: &[WideScreen; 2]) -> [Self; 2] {
+        [
+            Common::screened(&ka[0], &kb[0]),
+            Common::screened(&ka[1], &kb[1]),
+        ]
+    }
+
     /// Whether the sets may share anything (certainly not when false).
     fn any(&self) -> bool {
         self.screen != [0; 4]
@@ -273,12 +282,8 @@ impl SentenceSimilarity for Monolingual {
         b: &Sent,
         kb: &[WideScreen; 2],
     ) -> Overlap {
-        self.overlap_of(
-            a,
-            b,
-            Common::screened(&ka[0], &kb[0]),
-            Common::screened(&ka[1], &kb[1]),
-        )
+        let [x, y] = Common::screened_pair(ka, kb);
+        self.overlap_of(a, b, x, y)
     }
 }
 
@@ -506,12 +511,8 @@ impl SentenceSimilarity for Bilingual {
         b: &Sent,
         kb: &[WideScreen; 2],
     ) -> Overlap {
-        self.overlap_of(
-            a,
-            b,
-            Common::screened(&ka[0], &kb[0]),
-            Common::screened(&ka[1], &kb[1]),
-        )
+        let [x, y] = Common::screened_pair(ka, kb);
+        self.overlap_of(a, b, x, y)
     }
 }
 
