@@ -398,11 +398,9 @@ impl DiskIndex {
                     .map_err(|e| self.tv(e))?,
             );
             // Its merge threads name themselves once running, maybe only
-            // after this: the commits that follow look again until they are
-            // seen (merges start after commits).
-            let seen = lower_merge_priority() > 0;
+            // after this: commits (after which merges start) lower them.
             self.merges_lowered
-                .store(seen, std::sync::atomic::Ordering::Relaxed);
+                .store(false, std::sync::atomic::Ordering::Relaxed);
         }
         let w = guard.as_mut().expect("writer just set");
         f(w).map_err(|e| self.tv(e))
