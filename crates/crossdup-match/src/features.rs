@@ -194,117 +194,144 @@ impl Fnv {
     }
 }
 
+/// Text size from which the sentences of an article are profiled in
+/// parallel.
+const PARALLEL_BYTES: usize = 16 * 1024;
+
+/// What [`sent_profile`] reuses from one sentence to the next: the lexicon
+/// and thesaurus of the last language met (the shared caches are locked once
+/// per language, not once per sentence) and two text buffers.
+#[derive(Default)]
+struct SentScratch {
+    data: Option<(Lang, Option<&'static Lexicon>, &'static Thesaurus)>,
+    folded: String,
+    texts: String,
+}
+
+/// The [`Sent`] of one sentence of `art`.
+fn sent_profile(cx: &mut SentScratch, art: &Article, s: &crossdup_text::Sentence) -> Sent {
+    let lang = s.lang;
+    let (lex, th) = match cx.data {
+        Some((l, lex, th)) if l == lang => (lex, th),
+        _ => {
+            let lex = (lang != Lang::En).then(|| lexicon(lang));
+            let th = thesaurus(lang);
+            cx.data = Some((lang, lex, th));
+            (lex, th)
+        }
+    };
+    let SentScratch { folded, texts, .. } = cx;
+    // Stop words are left out: counted first, so that the tokens are
+    // allocated once at their final size.
+    let content = s
+        .tokens
+        .iter()
+        .filter(|t| !(t.stop && t.kind == TokenKind::Word))
+        .count();
+    let mut toks = Vec::with_capacity(content);
+    texts.clear();
+    for (i, t) in s.tokens.iter().enumerate() {
+        if t.stop && t.kind == TokenKind::Word {
+            continue;
+        }
+        fold_into(&t.norm, folded);
+        let kind = match t.kind {
+            TokenKind::Number => Kind::Number,
+            TokenKind::Word if t.capitalized && i > 0 => Kind::Name,
+            TokenKind::Word => Kind::Word,
+        };
+        let pivot = match lex {
+            None => Pivots::Own(pivot_key(&t.stem)),
+            Some(lex) => Pivots::Lexicon(lex.pivot_keys(&t.stem)),
+        };
+        let syn: &'static [u32] = if kind == Kind::Number {
+            &[]
+        } else {
+            th.classes(&t.stem)
+        };
+        let chars = folded.chars().count();
+        let keep_text = (kind == Kind::Name || chars >= 5) && chars <= usize::from(u16::MAX);
+        let text_start = texts.len() as u32;
+        if keep_text {
+            texts.push_str(folded);
+        }
+        toks.push(Tok {
+            stem: if kind == Kind::Number {
+                fold_key(&t.norm)
+            } else {
+                stem_key(lang, &t.stem)
+            },
+            fold: fold_key(folded),
+            pivot,
+            syn,
+            kind,
+            text_start,
+            text_len: texts.len() as u32 - text_start,
+            text_chars: if keep_text { chars as u16 } else { 0 },
+            first: match keep_text {
+                true => folded.chars().next().unwrap_or('\0'),
+                false => '\0',
+            },
+        });
+    }
+    let chars = s.text(art.text()).chars().count() as u32;
+    let stems = sorted_set(toks.iter().map(|t| t.stem));
+    let pivots = sorted_set(toks.iter().flat_map(|t| t.pivot.iter().copied()));
+    let folds = sorted_set(toks.iter().map(|t| t.fold));
+    let syns = sorted_classes(toks.iter().flat_map(|t| t.syn.iter().copied()));
+    let firsts = toks
+        .iter()
+        .filter(|t| t.text_len >= 4)
+        .fold(0, |acc, t| acc | first_bit(t.first));
+    Sent {
+        start: s.span.start as u32,
+        end: s.span.end as u32,
+        chars,
+        weight: 1.0 / (1.0 + (s.line_df as f32).ln()),
+        line: s.line,
+        toks: toks.into_boxed_slice(),
+        stems: stems.into_boxed_slice(),
+        pivots: pivots.into_boxed_slice(),
+        folds: folds.into_boxed_slice(),
+        syns: syns.into_boxed_slice(),
+        texts: texts.as_str().into(),
+        firsts,
+    }
+}
+
 /// Builds the profile of an analysed article.
 pub fn profile(art: &Article) -> Profile {
-    let mut sents = Vec::with_capacity(art.sentences.len());
-    let mut body_chars = 0u64;
-    let mut exact = Fnv::new();
-    let mut content_tokens = 0u32;
-    let mut spots = Vec::new();
-    // The shared lexicon and thesaurus caches are locked once per language
-    // met in the article, not once per sentence.
-    let mut data: Option<(Lang, Option<&'static Lexicon>, &'static Thesaurus)> = None;
-    let mut folded = String::new();
-    let mut texts = String::new();
-    for s in &art.sentences {
-        spot_signatures(s, &mut spots);
-        let lang = s.lang;
-        let (lex, th) = match data {
-            Some((l, lex, th)) if l == lang => (lex, th),
-            _ => {
-                let lex = (lang != Lang::En).then(|| lexicon(lang));
-                let th = thesaurus(lang);
-                data = Some((lang, lex, th));
-                (lex, th)
-            }
-        };
-        // Stop words are left out: counted first, so that the tokens are
-        // allocated once at their final size.
-        let content = s
-            .tokens
+    // A long article's sentences are profiled in parallel (a wire-feed check
+    // waits on them), a short one's in order, without the hand-off.
+    let parallel = art.text().len() >= PARALLEL_BYTES;
+    let sents: Vec<Sent> = if parallel {
+        use rayon::prelude::*;
+        art.sentences
+            .par_iter()
+            .map_init(SentScratch::default, |cx, s| sent_profile(cx, art, s))
+            .collect()
+    } else {
+        let mut cx = SentScratch::default();
+        art.sentences
             .iter()
-            .filter(|t| !(t.stop && t.kind == TokenKind::Word))
-            .count();
-        let mut toks = Vec::with_capacity(content);
-        texts.clear();
-        for (i, t) in s.tokens.iter().enumerate() {
+            .map(|s| sent_profile(&mut cx, art, s))
+            .collect()
+    };
+    let mut exact = Fnv::new();
+    let mut spots = Vec::new();
+    for s in &art.sentences {
+        for t in &s.tokens {
             exact.feed(t.norm.as_bytes());
             exact.feed(b" ");
-            if t.stop && t.kind == TokenKind::Word {
-                continue;
-            }
-            fold_into(&t.norm, &mut folded);
-            let kind = match t.kind {
-                TokenKind::Number => Kind::Number,
-                TokenKind::Word if t.capitalized && i > 0 => Kind::Name,
-                TokenKind::Word => Kind::Word,
-            };
-            let pivot = match lex {
-                None => Pivots::Own(pivot_key(&t.stem)),
-                Some(lex) => Pivots::Lexicon(lex.pivot_keys(&t.stem)),
-            };
-            let syn: &'static [u32] = if kind == Kind::Number {
-                &[]
-            } else {
-                th.classes(&t.stem)
-            };
-            let chars = folded.chars().count();
-            let keep_text = (kind == Kind::Name || chars >= 5) && chars <= usize::from(u16::MAX);
-            let text_start = texts.len() as u32;
-            if keep_text {
-                texts.push_str(&folded);
-            }
-            toks.push(Tok {
-                stem: if kind == Kind::Number {
-                    fold_key(&t.norm)
-                } else {
-                    stem_key(lang, &t.stem)
-                },
-                fold: fold_key(&folded),
-                pivot,
-                syn,
-                kind,
-                text_start,
-                text_len: texts.len() as u32 - text_start,
-                text_chars: if keep_text { chars as u16 } else { 0 },
-                first: match keep_text {
-                    true => folded.chars().next().unwrap_or('\0'),
-                    false => '\0',
-                },
-            });
         }
-        content_tokens += toks.len() as u32;
-        let chars = s.text(art.text()).chars().count() as u32;
-        body_chars += chars as u64;
-        let stems = sorted_set(toks.iter().map(|t| t.stem));
-        let pivots = sorted_set(toks.iter().flat_map(|t| t.pivot.iter().copied()));
-        let folds = sorted_set(toks.iter().map(|t| t.fold));
-        let syns = sorted_classes(toks.iter().flat_map(|t| t.syn.iter().copied()));
-        let firsts = toks
-            .iter()
-            .filter(|t| t.text_len >= 4)
-            .fold(0, |acc, t| acc | first_bit(t.first));
-        sents.push(Sent {
-            start: s.span.start as u32,
-            end: s.span.end as u32,
-            chars,
-            weight: 1.0 / (1.0 + (s.line_df as f32).ln()),
-            line: s.line,
-            toks: toks.into_boxed_slice(),
-            stems: stems.into_boxed_slice(),
-            pivots: pivots.into_boxed_slice(),
-            folds: folds.into_boxed_slice(),
-            syns: syns.into_boxed_slice(),
-            texts: texts.as_str().into(),
-            firsts,
-        });
+        spot_signatures(s, &mut spots);
     }
     Profile {
         id: art.doc.id.clone(),
         lang: art.lang,
-        body_chars,
+        body_chars: sents.iter().map(|s| s.chars as u64).sum(),
         exact_key: exact.0,
-        content_tokens,
+        content_tokens: sents.iter().map(|s| s.toks.len() as u32).sum(),
         stem_set: sorted_set(sents.iter().flat_map(|s| s.stems.iter().copied())),
         pivot_set: sorted_set(sents.iter().flat_map(|s| s.pivots.iter().copied())),
         spots: sorted_set(spots.into_iter()),

@@ -128,6 +128,10 @@ pub enum AnalyzeError {
     NoLanguage(String),
 }
 
+/// Text size from which the paragraphs of a document are analysed in
+/// parallel.
+const PARALLEL_BYTES: usize = 16 * 1024;
+
 /// Runs the pipeline on one document.
 ///
 /// ```
@@ -195,11 +199,12 @@ pub fn analyze(
         }
     };
 
-    let mut sentences = Vec::new();
-    let mut other_langs = Vec::new();
-    let mut spans = Vec::new();
-    for (para, line) in body.iter().enumerate() {
+    // Each paragraph's language, sentences and tokens depend on it alone: a
+    // long document's are found in parallel (a wire-feed check waits on
+    // them), a short one's in order, without the hand-off.
+    let paragraph = |spans: &mut Vec<Span>, para: usize, line: &Line| {
         let mut plang = lang;
+        let mut other = None;
         if given.is_none() {
             let t = line.text(&doc.text);
             // Long paragraphs are judged on their own so mixed documents are seen.
@@ -207,7 +212,7 @@ pub fn analyze(
                 if let Some(g) = identify_unless(t, lang) {
                     if g.confidence > 0.9 {
                         plang = g.lang;
-                        other_langs.push(ParagraphLang {
+                        other = Some(ParagraphLang {
                             line: line.number,
                             lang: g.lang,
                         });
@@ -220,21 +225,42 @@ pub fn analyze(
             .unwrap_or(1)
             .max(1);
         spans.clear();
-        segment::split_line(&doc.text, line.start, line.end, plang, &mut spans);
-        for s in &spans {
-            let tokens = tokenize(&doc.text, s.start, s.end, plang);
-            if tokens.is_empty() {
-                continue;
-            }
-            sentences.push(Sentence {
-                span: *s,
-                line: line.number,
-                para: para as u32,
-                lang: plang,
-                tokens,
-                line_df,
-            });
-        }
+        segment::split_line(&doc.text, line.start, line.end, plang, spans);
+        let sentences: Vec<Sentence> = spans
+            .iter()
+            .filter_map(|s| {
+                let tokens = tokenize(&doc.text, s.start, s.end, plang);
+                (!tokens.is_empty()).then(|| Sentence {
+                    span: *s,
+                    line: line.number,
+                    para: para as u32,
+                    lang: plang,
+                    tokens,
+                    line_df,
+                })
+            })
+            .collect();
+        (other, sentences)
+    };
+    let paragraphs: Vec<(Option<ParagraphLang>, Vec<Sentence>)> =
+        if doc.text.len() >= PARALLEL_BYTES {
+            use rayon::prelude::*;
+            body.par_iter()
+                .enumerate()
+                .map_init(Vec::new, |spans, (para, line)| paragraph(spans, para, line))
+                .collect()
+        } else {
+            let mut spans = Vec::new();
+            body.iter()
+                .enumerate()
+                .map(|(para, line)| paragraph(&mut spans, para, line))
+                .collect()
+        };
+    let mut sentences = Vec::with_capacity(paragraphs.iter().map(|p| p.1.len()).sum());
+    let mut other_langs = Vec::new();
+    for (other, sents) in paragraphs {
+        other_langs.extend(other);
+        sentences.extend(sents);
     }
     Ok(Article {
         doc,

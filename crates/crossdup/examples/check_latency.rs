@@ -43,7 +43,7 @@ fn main() {
         let n = archive.check(d).map(|m| m.len()).unwrap_or(0);
         let ms = t.elapsed().as_secs_f64() * 1e3;
         total.push(ms);
-        slow.push((ms, d.id.clone(), d.text.len(), n));
+        slow.push((ms, d.id.clone(), d.text.len(), n, *own.last().unwrap()));
     }
     println!(
         "{} checks against {} documents: p50 {:.1} ms, p90 {:.1} ms, p96 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
@@ -61,7 +61,7 @@ fn main() {
         pct(&own, 0.99)
     );
     slow.sort_by(|a, b| b.0.total_cmp(&a.0));
-    for (ms, id, len, n) in slow.iter().take(16) {
-        println!("  {ms:7.1} ms  {id} ({len} bytes, {n} matches)");
+    for (ms, id, len, n, o) in slow.iter().take(16) {
+        println!("  {ms:7.1} ms  {id} ({len} bytes, {n} matches) analysis {o:.1}");
     }
 }
