@@ -272,3 +272,52 @@ pub fn analyze(
         sentences,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A long document (analysed in parallel) gives, paragraph by paragraph,
+    /// what each paragraph gives alone: the same sentences in order, and the
+    /// paragraph in another language found where it is.
+    #[test]
+    fn long_documents_keep_their_order() {
+        let mut text = String::new();
+        let mut starts = Vec::new();
+        let mut k = 0;
+        while text.len() < 2 * PARALLEL_BYTES {
+            starts.push(text.len());
+            if k == 40 {
+                text.push_str(
+                    "Il governo italiano ha approvato ieri sera una nuova legge sulla scuola \
+                     pubblica. I sindacati hanno annunciato uno sciopero per la prossima settimana.\n\n",
+                );
+            } else {
+                text.push_str(&format!(
+                    "Paragraph {k} tells of the harbour and its {k} ships. \
+                     The crews of the fleet sailed at dawn on day {k}.\n\n"
+                ));
+            }
+            k += 1;
+        }
+        let opts = AnalyzeOptions::default();
+        let art = analyze(Document::new("long.txt", &text), &opts, None).unwrap();
+        assert!(text.len() >= PARALLEL_BYTES);
+        assert_eq!(art.lang, Lang::En);
+        assert_eq!(art.other_langs.len(), 1);
+        assert_eq!(art.other_langs[0].lang, Lang::It);
+        assert_eq!(art.other_langs[0].line, 81);
+        assert_eq!(art.sentences.len(), 2 * starts.len());
+        for (n, pair) in art.sentences.chunks(2).enumerate() {
+            let alone = &text[starts[n]..starts.get(n + 1).copied().unwrap_or(text.len())];
+            let part = analyze(Document::new("p.txt", alone), &opts, None).unwrap();
+            assert_eq!(part.sentences.len(), 2);
+            for (s, p) in pair.iter().zip(&part.sentences) {
+                assert_eq!(s.para as usize, n);
+                assert_eq!(s.span.start, p.span.start + starts[n]);
+                assert_eq!(s.text(&text), p.text(alone));
+                assert_eq!(s.tokens.len(), p.tokens.len());
+            }
+        }
+    }
+}
