@@ -92,3 +92,74 @@ Parents were asked to keep children at home for the rest of the week.\n";
     let (a, b) = (prof("a", ORIGINAL), prof("b", other));
     assert!(compare(&a, &b, &VerdictParams::default()).is_none());
 }
+
+/// A long edited copy (more sentence pairs than the full lattice takes, so
+/// that the aligner follows the path the shared words suggest) gets the
+/// links the full lattice gives it.
+#[test]
+fn a_long_edited_copy_aligns_as_on_the_full_lattice() {
+    const WORDS: &str = "harbour ship crew storm captain anchor cargo island lighthouse \
+        village market fisherman net boat wave wind sail river bridge mountain forest \
+        winter summer garden kitchen bakery bread cheese apple orchard farmer tractor field \
+        wheat barley mill miller stone castle tower king queen knight horse saddle road \
+        journey traveller map compass letter post office clerk stamp parcel train station \
+        platform ticket engine driver signal tunnel valley meadow sheep shepherd dog fence \
+        gate school teacher pupil lesson book library shelf candle lamp window curtain door \
+        carpet chair table clock bell church choir organ music violin piano concert theatre \
+        actor stage audience painter canvas brush colour museum statue fountain square \
+        council mayor budget hospital doctor nurse patient medicine factory worker machine";
+    let words: Vec<&str> = WORDS.split_whitespace().collect();
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let mut sentence = || {
+        let n = 8 + (next() % 6) as usize;
+        let body: Vec<&str> = (0..n)
+            .map(|_| words[(next() % words.len() as u64) as usize])
+            .collect();
+        format!(
+            "The {} near the old {}.",
+            body.join(" "),
+            words[(next() % 7) as usize]
+        )
+    };
+    let original: Vec<String> = (0..120).map(|_| sentence()).collect();
+    // The copy drops some sentences (a run of six among them), adds others
+    // (a run of five among them) and moves nothing: it drifts from the
+    // diagonal by up to six sentences.
+    let (mut copy, mut kept) = (Vec::new(), 0);
+    for (i, s) in original.iter().enumerate() {
+        if i % 23 == 5 || (30..36).contains(&i) {
+            continue;
+        }
+        copy.push(s.clone());
+        kept += 1;
+        let added = match i {
+            80 => 5,
+            _ if i % 31 == 9 => 1,
+            _ => 0,
+        };
+        for _ in 0..added {
+            copy.push(sentence());
+        }
+    }
+    let (a, b) = (prof("a", &original.join("\n")), prof("b", &copy.join("\n")));
+    assert!(a.sents.len() * b.sents.len() > AlignParams::default().full_cells);
+    let sim = Monolingual::default();
+    let guided = align(&a, &b, &sim, &AlignParams::default());
+    let full_params = AlignParams {
+        full_cells: usize::MAX,
+        ..AlignParams::default()
+    };
+    let full = align(&a, &b, &sim, &full_params);
+    let spans = |links: &[crossdup_match::Link]| -> Vec<((usize, usize), (usize, usize))> {
+        links.iter().map(|l| (l.a, l.b)).collect()
+    };
+    assert_eq!(spans(&guided), spans(&full));
+    // Every sentence kept links to its copy.
+    assert_eq!(guided.len(), kept);
+}
