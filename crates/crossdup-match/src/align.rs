@@ -512,11 +512,11 @@ fn relevant(long: &[Sent], short: &[Sent]) -> Vec<usize> {
 
 /// Half-width, in sentences, of the band around a guide path between
 /// anchors far apart.
-const GUIDED_BAND: usize = 16;
+const GUIDED_BAND: usize = 12;
 
 /// Half-width of the band around a guide path between consecutive anchors
 /// (it grows by one for each sentence between them, up to [`GUIDED_BAND`]).
-const GUIDED_BAND_MIN: usize = 4;
+const GUIDED_BAND_MIN: usize = 3;
 
 /// Key share from which a sentence pair counts as an anchor of the guide path.
 const GUIDE_MIN: f32 = 0.25;
