@@ -403,8 +403,13 @@ fn band(n: usize, m: usize, full_cells: usize) -> Band {
 /// Band size from which the overlaps of a pair are computed in parallel.
 const PARALLEL_CELLS: usize = 20_000;
 
-/// Band size from which shared keys are counted through a [`KeyIndex`].
-const INDEXED_CELLS: usize = 8_000;
+/// Band size from which shared keys are counted through a [`KeyIndex`]
+/// (the same counts as intersecting the key sets of each pair, sooner).
+const INDEXED_CELLS: usize = 2_000;
+
+/// Band size from which a pair larger than the full lattice is compared only
+/// near its guide path (a smaller band is compared whole).
+const GUIDED_CELLS: usize = 8_000;
 
 /// The [`SentenceSimilarity::zero_keys`] of a sentence sequence, inverted:
 /// for each of the two key sets, the positions of the sentences holding
@@ -785,7 +790,9 @@ fn align_refs(
     // pair of a wide band around the diagonal, follow the path the shared
     // keys alone suggest, and compare the sentences only near it.
     let bd = match &index {
-        Some(index) if n * m > p.full_cells => guided_band(a, b, &bd, index, sim),
+        Some(index) if n * m > p.full_cells && bd.cells() >= GUIDED_CELLS => {
+            guided_band(a, b, &bd, index, sim)
+        }
         _ => bd,
     };
     // Overlaps of single sentence pairs inside the band.

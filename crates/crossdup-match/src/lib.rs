@@ -14,5 +14,5 @@ pub mod verdict;
 
 pub use align::{align, AlignParams, Link};
 pub use features::{mono_terms, pivot_terms, profile, search_terms, Profile};
-pub use similarity::{Bilingual, Monolingual, SentenceSimilarity};
+pub use similarity::{Bilingual, BilingualPair, Cognates, Monolingual, SentenceSimilarity};
 pub use verdict::{compare, PairMatch, Relation, VerdictParams};

@@ -331,7 +331,16 @@ impl Bilingual {
             .count()
     }
 
-    fn side(&self, x: &Sent, y: &Sent, folds: &Common, pivots: &Common) -> f32 {
+    /// Credit for the tokens of `x`; `cognate(x, t, y)` tells whether token
+    /// `t` has a cognate in `y` (see [`cognate`]).
+    fn side(
+        &self,
+        x: &Sent,
+        y: &Sent,
+        folds: &Common,
+        pivots: &Common,
+        cognate: impl Fn(&Sent, &Tok, &Sent) -> bool,
+    ) -> f32 {
         let mut m = 0.0f32;
         for t in &x.toks {
             if t.kind == Kind::Number {
@@ -443,7 +452,7 @@ fn cognate(x: &Sent, a: &Tok, b: &Sent) -> bool {
     let n = a.text_chars as usize;
     let at = x.text_of(a);
     let mut ma = None;
-    b.toks.iter().take(200).any(|t| {
+    b.toks.iter().take(COGNATE_SCAN).any(|t| {
         let m = t.text_chars as usize;
         // Both forms are kept (five characters or more), so their first
         // characters are the texts'.
@@ -451,16 +460,44 @@ fn cognate(x: &Sent, a: &Tok, b: &Sent) -> bool {
             return false;
         }
         let tt = b.text_of(t);
-        // Each edit changes at most two members of the character sets, so
-        // words whose sets differ in more than twice the allowed edits
-        // cannot be close enough: skip the quadratic distance for them.
         let ma = *ma.get_or_insert_with(|| letters(at));
-        let allowed = (1.0 - COGNATE_MIN) * n.max(m) as f64;
-        if (ma ^ letters(tt)).count_ones() as f64 > 2.0 * allowed {
-            return false;
-        }
-        levenshtein_within(at, tt, COGNATE_MIN)
+        cognate_words(
+            &Word {
+                fold: a.fold,
+                text: at,
+                chars: n,
+                letters: ma,
+            },
+            &Word {
+                fold: t.fold,
+                text: tt,
+                chars: m,
+                letters: letters(tt),
+            },
+        )
     })
+}
+
+/// How many words of a sentence [`cognate`] looks at.
+const COGNATE_SCAN: usize = 200;
+
+/// Whether two words of five characters or more with the same first
+/// character are cognates: lengths within three, and a normalised
+/// Levenshtein similarity of [`COGNATE_MIN`] or more. The relation is
+/// symmetric.
+fn cognate_words(u: &Word<'_>, v: &Word<'_>) -> bool {
+    let (n, m) = (u.chars, v.chars);
+    if n.abs_diff(m) > 3 {
+        return false;
+    }
+    // Each edit changes at most two members of the character sets, so
+    // words whose sets differ in more than twice the allowed edits
+    // cannot be close enough: skip the quadratic distance for them.
+    let allowed = (1.0 - COGNATE_MIN) * n.max(m) as f64;
+    if (u.letters ^ v.letters).count_ones() as f64 > 2.0 * allowed {
+        return false;
+    }
+    levenshtein_within(u.text, v.text, COGNATE_MIN)
 }
 
 impl SentenceSimilarity for Bilingual {
@@ -518,15 +555,181 @@ impl SentenceSimilarity for Bilingual {
 
 impl Bilingual {
     fn overlap_of(&self, a: &Sent, b: &Sent, folds: Common, pivots: Common) -> Overlap {
+        self.overlap_with(a, b, folds, pivots, cognate)
+    }
+
+    /// [`Bilingual::overlap_of`] with `cognate` telling which tokens have a
+    /// cognate in the other sentence.
+    fn overlap_with(
+        &self,
+        a: &Sent,
+        b: &Sent,
+        folds: Common,
+        pivots: Common,
+        cognate: impl Fn(&Sent, &Tok, &Sent) -> bool + Copy,
+    ) -> Overlap {
         let long = a.toks.len().min(b.toks.len()) > 3;
         if long && Bilingual::cheap_side(a, b, &folds, &pivots) == 0 {
             return Overlap::default();
         }
         Overlap {
-            a: self.side(a, b, &folds, &pivots),
-            b: self.side(b, a, &folds, &pivots),
+            a: self.side(a, b, &folds, &pivots, cognate),
+            b: self.side(b, a, &folds, &pivots, cognate),
             a_exact: 0.0,
         }
+    }
+
+    /// This similarity for the sentences of two given documents, with the
+    /// cognates between their words found once (see [`Cognates`]).
+    pub fn between<'c>(self, cognates: &'c Cognates) -> BilingualPair<'c> {
+        BilingualPair { bi: self, cognates }
+    }
+}
+
+/// The cognate pairs among the words of two documents: each word of five
+/// characters or more (as kept by [`Sent::text_of`], keyed by its
+/// [`Tok::fold`]) with the words of either document that are cognates of it.
+/// Finding them once per pair of documents spares each sentence pair a scan
+/// of the other sentence's words for every word without an exact match.
+#[derive(Debug, Default)]
+pub struct Cognates {
+    of: rustc_hash::FxHashMap<u64, Box<[u64]>>,
+}
+
+/// A word of [`Cognates`]: its fold key, text, length in characters and
+/// [`letters`].
+struct Word<'s> {
+    fold: u64,
+    text: &'s str,
+    chars: usize,
+    letters: u64,
+}
+
+impl Cognates {
+    /// The cognates among the words of `a` and `b` (two documents' sentences).
+    pub fn between(a: &[Sent], b: &[Sent]) -> Cognates {
+        // Distinct kept words of five characters or more, by first character,
+        // with the documents they occur in (bit 0: `a`, bit 1: `b`).
+        let mut at: rustc_hash::FxHashMap<u64, usize> = Default::default();
+        let mut by_first: rustc_hash::FxHashMap<char, Vec<(Word<'_>, u8)>> = Default::default();
+        for (doc, sents) in [(1u8, a), (2u8, b)] {
+            for s in sents {
+                for t in s.toks.iter().filter(|t| t.text_chars >= 5) {
+                    let words = by_first.entry(t.first).or_default();
+                    match at.get(&t.fold) {
+                        Some(&k) => words[k].1 |= doc,
+                        None => {
+                            at.insert(t.fold, words.len());
+                            let text = s.text_of(t);
+                            let word = Word {
+                                fold: t.fold,
+                                text,
+                                chars: t.text_chars as usize,
+                                letters: letters(text),
+                            };
+                            words.push((word, doc));
+                        }
+                    }
+                }
+            }
+        }
+        // Only pairs of a word of one document and a word of the other are
+        // ever asked about; by length, only those within three characters.
+        let mut of: rustc_hash::FxHashMap<u64, Vec<u64>> = Default::default();
+        for words in by_first.values_mut() {
+            words.sort_by_key(|(w, _)| w.chars);
+            for (k, (u, du)) in words.iter().enumerate() {
+                for (v, dv) in words[k + 1..]
+                    .iter()
+                    .take_while(|(v, _)| v.chars <= u.chars + 3)
+                {
+                    let across = (du & 1 != 0 && dv & 2 != 0) || (du & 2 != 0 && dv & 1 != 0);
+                    if across && cognate_words(u, v) {
+                        of.entry(u.fold).or_default().push(v.fold);
+                        of.entry(v.fold).or_default().push(u.fold);
+                    }
+                }
+            }
+        }
+        Cognates {
+            of: of
+                .into_iter()
+                .map(|(k, v)| (k, v.into_boxed_slice()))
+                .collect(),
+        }
+    }
+
+    /// [`cognate`], from the table: whether token `a` (of a sentence of
+    /// either document) has a cognate among the words of `b`.
+    fn has(&self, x: &Sent, a: &Tok, b: &Sent) -> bool {
+        // The scan looks at the first 200 words of a sentence only.
+        if b.toks.len() > COGNATE_SCAN {
+            return cognate(x, a, b);
+        }
+        self.of
+            .get(&a.fold)
+            .is_some_and(|vs| vs.iter().any(|v| has(&b.folds, v)))
+    }
+}
+
+/// [`Bilingual`] for the sentences of two documents whose [`Cognates`] are
+/// known: the same overlaps, sooner.
+#[derive(Clone, Copy, Debug)]
+pub struct BilingualPair<'c> {
+    bi: Bilingual,
+    cognates: &'c Cognates,
+}
+
+impl BilingualPair<'_> {
+    fn overlap_of(&self, a: &Sent, b: &Sent, folds: Common, pivots: Common) -> Overlap {
+        let table = self.cognates;
+        self.bi
+            .overlap_with(a, b, folds, pivots, |x, t, y| table.has(x, t, y))
+    }
+}
+
+impl SentenceSimilarity for BilingualPair<'_> {
+    fn overlap(&self, a: &Sent, b: &Sent) -> Overlap {
+        let long = a.toks.len().min(b.toks.len()) > 3;
+        if long && containment(&a.pivots, &b.pivots) + containment(&a.folds, &b.folds) < 0.1 {
+            return Overlap::default();
+        }
+        self.overlap_past_zero(a, b)
+    }
+
+    fn screen(&self, s: &Sent) -> u64 {
+        self.bi.screen(s)
+    }
+
+    fn zero_keys<'s>(&self, s: &'s Sent) -> [&'s [u64]; 2] {
+        self.bi.zero_keys(s)
+    }
+
+    fn zero_given(&self, a: &Sent, b: &Sent, shared: [usize; 2]) -> bool {
+        self.bi.zero_given(a, b, shared)
+    }
+
+    fn overlap_past_zero(&self, a: &Sent, b: &Sent) -> Overlap {
+        let (folds, pivots) = (
+            Common::of(&a.folds, &b.folds),
+            Common::of(&a.pivots, &b.pivots),
+        );
+        self.overlap_of(a, b, folds, pivots)
+    }
+
+    fn key_screens(&self, s: &Sent) -> [WideScreen; 2] {
+        self.bi.key_screens(s)
+    }
+
+    fn overlap_screened(
+        &self,
+        a: &Sent,
+        ka: &[WideScreen; 2],
+        b: &Sent,
+        kb: &[WideScreen; 2],
+    ) -> Overlap {
+        let [x, y] = Common::screened_pair(ka, kb);
+        self.overlap_of(a, b, x, y)
     }
 }
 
@@ -730,5 +933,65 @@ mod tests {
             assert_eq!(Bilingual::default().overlap(&a, &b), want, "round {round}");
         }
         assert!(many_shared > 10, "the test reaches saturated screens");
+    }
+    /// Two documents in two languages made of close spellings (some
+    /// sentences past the scan's 200 words), profiled as the pipeline does.
+    fn cognate_docs() -> (crate::features::Profile, crate::features::Profile) {
+        use crossdup_text::analyze::{analyze, AnalyzeOptions};
+        // Each document has its own words: cognates are across them.
+        let ws = words(400);
+        let doc = |lang: &str, ws: &[String]| {
+            let mut text = String::new();
+            for k in 0..14 {
+                let len = if k == 6 { 230 } else { 9 };
+                let sent: Vec<&str> = (0..len)
+                    .map(|i| ws[(k * 37 + i * 11) % ws.len()].as_str())
+                    .collect();
+                // A number both documents share passes the exact-match test.
+                text.push_str(&format!("{} 1987.\n", sent.join(" ")));
+            }
+            let mut d = crossdup_text::Document::new(lang, &text);
+            d.lang = Some(lang.to_string());
+            crate::features::profile(&analyze(d, &AnalyzeOptions::default(), None).unwrap())
+        };
+        (doc("en", &ws[..200]), doc("it", &ws[200..]))
+    }
+
+    #[test]
+    fn the_cognate_table_answers_as_the_scan() {
+        let (a, b) = cognate_docs();
+        let table = Cognates::between(&a.sents, &b.sents);
+        let (mut asked, mut found, mut past_scan) = (0, 0, 0);
+        for (p, q) in [(&a, &b), (&b, &a)] {
+            for x in &p.sents {
+                for t in x.toks.iter().filter(|t| t.text_chars >= 5) {
+                    // A word the other sentence has matches exactly: its
+                    // cognates are never asked for.
+                    for y in q.sents.iter().filter(|y| !has(&y.folds, &t.fold)) {
+                        let want = cognate(x, t, y);
+                        assert_eq!(table.has(x, t, y), want);
+                        asked += 1;
+                        found += usize::from(want);
+                        past_scan += usize::from(y.toks.len() > COGNATE_SCAN);
+                    }
+                }
+            }
+        }
+        assert!(found > 20 && found < asked, "{found} of {asked}");
+        assert!(past_scan > 0);
+        // And so the overlaps of every sentence pair are the same.
+        let (bi, with) = (Bilingual::default(), Bilingual::default().between(&table));
+        let mut nonzero = 0;
+        for x in &a.sents {
+            for y in &b.sents {
+                let o = bi.overlap(x, y);
+                assert_eq!(with.overlap(x, y), o);
+                let (kx, ky) = (bi.key_screens(x), bi.key_screens(y));
+                let past_zero = bi.overlap_screened(x, &kx, y, &ky);
+                assert_eq!(with.overlap_screened(x, &kx, y, &ky), past_zero);
+                nonzero += usize::from(past_zero.a > 0.0);
+            }
+        }
+        assert!(nonzero > 10, "{nonzero} pairs with cognates");
     }
 }

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::align::{align, AlignParams, Link};
 use crate::features::Profile;
-use crate::similarity::{Bilingual, Monolingual, SentenceSimilarity};
+use crate::similarity::{Bilingual, Cognates, Monolingual, SentenceSimilarity};
 
 /// The relation between two documents.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
@@ -160,9 +160,29 @@ pub fn compare(a: &Profile, b: &Profile, vp: &VerdictParams) -> Option<PairMatch
         }
     }
     let mono = Monolingual::default();
-    let bi = Bilingual::default();
-    let sim: &dyn SentenceSimilarity = if same { &mono } else { &bi };
     let ap = AlignParams::default();
+    // Across languages, when the aligner compares every sentence pair, each
+    // word would meet every word of the other document in the pairs' scans
+    // for cognates: the cognates are found once instead. (Longer pairs are
+    // compared only near their guide path, which a table of every word pair
+    // would cost more than.)
+    let cognates = if !same && a.sents.len() * b.sents.len() <= ap.full_cells {
+        Some(Cognates::between(&a.sents, &b.sents))
+    } else {
+        None
+    };
+    let (bi, bi_table);
+    let sim: &dyn SentenceSimilarity = match (same, &cognates) {
+        (true, _) => &mono,
+        (false, Some(c)) => {
+            bi_table = Bilingual::default().between(c);
+            &bi_table
+        }
+        (false, None) => {
+            bi = Bilingual::default();
+            &bi
+        }
+    };
     let links: Vec<Link> = align(a, b, sim, &ap)
         .into_iter()
         .filter(|l| l.score >= vp.link_min)
