@@ -520,21 +520,11 @@ impl SentenceSimilarity for Bilingual {
     }
 
     fn overlap(&self, a: &Sent, b: &Sent) -> Overlap {
-        // Sentences with no exact evidence at all are not worth the fuzzy pass,
-        // unless they are very short (a title, a name).
-        let long = a.toks.len().min(b.toks.len()) > 3;
-        if long && containment(&a.pivots, &b.pivots) + containment(&a.folds, &b.folds) < 0.1 {
-            return Overlap::default();
-        }
-        self.overlap_past_zero(a, b)
+        self.overlap_by(a, b, cognate)
     }
 
     fn overlap_past_zero(&self, a: &Sent, b: &Sent) -> Overlap {
-        let (folds, pivots) = (
-            Common::of(&a.folds, &b.folds),
-            Common::of(&a.pivots, &b.pivots),
-        );
-        self.overlap_of(a, b, folds, pivots)
+        self.past_zero_by(a, b, cognate)
     }
 
     fn key_screens(&self, s: &Sent) -> [WideScreen; 2] {
@@ -548,25 +538,61 @@ impl SentenceSimilarity for Bilingual {
         b: &Sent,
         kb: &[WideScreen; 2],
     ) -> Overlap {
-        let [x, y] = Common::screened_pair(ka, kb);
-        self.overlap_of(a, b, x, y)
+        self.screened_by(a, ka, b, kb, cognate)
     }
 }
 
+/// How [`Bilingual`] tells whether a token of one sentence has a cognate in
+/// the other: [`cognate`]'s scan, or a [`Cognates`] table.
+trait CognateTest: Fn(&Sent, &Tok, &Sent) -> bool + Copy {}
+
+impl<F: Fn(&Sent, &Tok, &Sent) -> bool + Copy> CognateTest for F {}
+
 impl Bilingual {
-    fn overlap_of(&self, a: &Sent, b: &Sent, folds: Common, pivots: Common) -> Overlap {
+    /// [`SentenceSimilarity::overlap`], with `cognate` as the cognate test.
+    fn overlap_by(&self, a: &Sent, b: &Sent, cognate: impl CognateTest) -> Overlap {
+        // Sentences with no exact evidence at all are not worth the fuzzy pass,
+        // unless they are very short (a title, a name).
+        let long = a.toks.len().min(b.toks.len()) > 3;
+        if long && containment(&a.pivots, &b.pivots) + containment(&a.folds, &b.folds) < 0.1 {
+            return Overlap::default();
+        }
+        self.past_zero_by(a, b, cognate)
+    }
+
+    /// [`SentenceSimilarity::overlap_past_zero`], with `cognate` as the
+    /// cognate test.
+    fn past_zero_by(&self, a: &Sent, b: &Sent, cognate: impl CognateTest) -> Overlap {
+        let (folds, pivots) = (
+            Common::of(&a.folds, &b.folds),
+            Common::of(&a.pivots, &b.pivots),
+        );
         self.overlap_with(a, b, folds, pivots, cognate)
     }
 
-    /// [`Bilingual::overlap_of`] with `cognate` telling which tokens have a
-    /// cognate in the other sentence.
+    /// [`SentenceSimilarity::overlap_screened`], with `cognate` as the
+    /// cognate test.
+    fn screened_by(
+        &self,
+        a: &Sent,
+        ka: &[WideScreen; 2],
+        b: &Sent,
+        kb: &[WideScreen; 2],
+        cognate: impl CognateTest,
+    ) -> Overlap {
+        let [x, y] = Common::screened_pair(ka, kb);
+        self.overlap_with(a, b, x, y, cognate)
+    }
+
+    /// The overlap of two sentences given the surface forms and pivots they
+    /// may share, with `cognate` as the cognate test.
     fn overlap_with(
         &self,
         a: &Sent,
         b: &Sent,
         folds: Common,
         pivots: Common,
-        cognate: impl Fn(&Sent, &Tok, &Sent) -> bool + Copy,
+        cognate: impl CognateTest,
     ) -> Overlap {
         let long = a.toks.len().min(b.toks.len()) > 3;
         if long && Bilingual::cheap_side(a, b, &folds, &pivots) == 0 {
@@ -661,6 +687,7 @@ impl Cognates {
 
     /// [`cognate`], from the table: whether token `a` (of a sentence of
     /// either document) has a cognate among the words of `b`.
+    #[inline]
     fn has(&self, x: &Sent, a: &Tok, b: &Sent) -> bool {
         // The scan looks at the first 200 words of a sentence only.
         if b.toks.len() > COGNATE_SCAN {
@@ -681,20 +708,15 @@ pub struct BilingualPair<'c> {
 }
 
 impl BilingualPair<'_> {
-    fn overlap_of(&self, a: &Sent, b: &Sent, folds: Common, pivots: Common) -> Overlap {
-        let table = self.cognates;
-        self.bi
-            .overlap_with(a, b, folds, pivots, |x, t, y| table.has(x, t, y))
+    /// The cognate test of the table.
+    fn cognate(&self) -> impl CognateTest + '_ {
+        |x: &Sent, t: &Tok, y: &Sent| self.cognates.has(x, t, y)
     }
 }
 
 impl SentenceSimilarity for BilingualPair<'_> {
     fn overlap(&self, a: &Sent, b: &Sent) -> Overlap {
-        let long = a.toks.len().min(b.toks.len()) > 3;
-        if long && containment(&a.pivots, &b.pivots) + containment(&a.folds, &b.folds) < 0.1 {
-            return Overlap::default();
-        }
-        self.overlap_past_zero(a, b)
+        self.bi.overlap_by(a, b, self.cognate())
     }
 
     fn screen(&self, s: &Sent) -> u64 {
@@ -710,11 +732,7 @@ impl SentenceSimilarity for BilingualPair<'_> {
     }
 
     fn overlap_past_zero(&self, a: &Sent, b: &Sent) -> Overlap {
-        let (folds, pivots) = (
-            Common::of(&a.folds, &b.folds),
-            Common::of(&a.pivots, &b.pivots),
-        );
-        self.overlap_of(a, b, folds, pivots)
+        self.bi.past_zero_by(a, b, self.cognate())
     }
 
     fn key_screens(&self, s: &Sent) -> [WideScreen; 2] {
@@ -728,8 +746,7 @@ impl SentenceSimilarity for BilingualPair<'_> {
         b: &Sent,
         kb: &[WideScreen; 2],
     ) -> Overlap {
-        let [x, y] = Common::screened_pair(ka, kb);
-        self.overlap_of(a, b, x, y)
+        self.bi.screened_by(a, ka, b, kb, self.cognate())
     }
 }
 
