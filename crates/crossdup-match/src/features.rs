@@ -194,10 +194,6 @@ impl Fnv {
     }
 }
 
-/// Text size from which the sentences of an article are profiled in
-/// parallel.
-const PARALLEL_BYTES: usize = 16 * 1024;
-
 /// What [`sent_profile`] reuses from one sentence to the next: the lexicon
 /// and thesaurus of the last language met (the shared caches are locked once
 /// per language, not once per sentence) and two text buffers.
@@ -303,7 +299,7 @@ fn sent_profile(cx: &mut SentScratch, art: &Article, s: &crossdup_text::Sentence
 pub fn profile(art: &Article) -> Profile {
     // A long article's sentences are profiled in parallel (a wire-feed check
     // waits on them), a short one's in order, without the hand-off.
-    let parallel = art.text().len() >= PARALLEL_BYTES;
+    let parallel = art.text().len() >= crossdup_text::analyze::PARALLEL_BYTES;
     let sents: Vec<Sent> = if parallel {
         use rayon::prelude::*;
         art.sentences

@@ -171,17 +171,12 @@ pub fn compare(a: &Profile, b: &Profile, vp: &VerdictParams) -> Option<PairMatch
     } else {
         None
     };
-    let (bi, bi_table);
-    let sim: &dyn SentenceSimilarity = match (same, &cognates) {
+    let bi = Bilingual::default();
+    let bi_table = cognates.as_ref().map(|c| bi.between(c));
+    let sim: &dyn SentenceSimilarity = match (same, &bi_table) {
         (true, _) => &mono,
-        (false, Some(c)) => {
-            bi_table = Bilingual::default().between(c);
-            &bi_table
-        }
-        (false, None) => {
-            bi = Bilingual::default();
-            &bi
-        }
+        (false, Some(t)) => t,
+        (false, None) => &bi,
     };
     let links: Vec<Link> = align(a, b, sim, &ap)
         .into_iter()

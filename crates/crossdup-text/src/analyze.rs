@@ -128,9 +128,9 @@ pub enum AnalyzeError {
     NoLanguage(String),
 }
 
-/// Text size from which the paragraphs of a document are analysed in
-/// parallel.
-const PARALLEL_BYTES: usize = 16 * 1024;
+/// Text size from which a document is analysed on every core: its lines'
+/// noise cues, its paragraphs, and (in crossdup-match) its sentence profiles.
+pub const PARALLEL_BYTES: usize = 16 * 1024;
 
 /// Runs the pipeline on one document.
 ///

@@ -569,9 +569,6 @@ pub fn classify_line<'t>(
     Some(m)
 }
 
-/// Text size from which the lines of a document are classified in parallel.
-const PARALLEL_BYTES: usize = 16 * 1024;
-
 /// The cue match of every line of a document ([`classify_line`] with the
 /// built-in table), or the matches the context already holds.
 pub fn line_cues<'a>(cx: &NoiseContext<'a>) -> std::borrow::Cow<'a, [Option<CueMatch<'static>>]> {
@@ -582,7 +579,7 @@ pub fn line_cues<'a>(cx: &NoiseContext<'a>) -> std::borrow::Cow<'a, [Option<CueM
     let pos = Positions::new(cx);
     let one = |i| classify_line(table, cx, &pos, i);
     // A long document's lines are classified in parallel.
-    std::borrow::Cow::Owned(if cx.text.len() >= PARALLEL_BYTES {
+    std::borrow::Cow::Owned(if cx.text.len() >= crate::analyze::PARALLEL_BYTES {
         use rayon::prelude::*;
         (0..cx.lines.len()).into_par_iter().map(one).collect()
     } else {
