@@ -104,6 +104,25 @@ pub struct TermSearch<'a> {
     pub max_terms: usize,
     /// Fewest documents a kept term must be in.
     pub min_df: u64,
+    /// Which documents may be hits, by language.
+    pub langs: Langs<'a>,
+    /// Beside the best `k`, the best this many of every language (so that
+    /// one language's documents cannot fill all `k` places).
+    pub per_lang: usize,
+}
+
+/// The languages a [`TermSearch`] may return documents of. Filtering before
+/// the best `k` are taken keeps similar documents of one language from
+/// crowding out those of the others.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Langs<'a> {
+    /// Any language.
+    #[default]
+    All,
+    /// Only this language (a code as stored, `"en"`).
+    Only(&'a str),
+    /// Every language but this one.
+    Except(&'a str),
 }
 
 /// Term lists from this long have their document frequencies looked up in
@@ -215,6 +234,7 @@ fn top_bm25(
     field: Field,
     terms: &[(u64, u64)],
     k: usize,
+    langs: LangPick<'_>,
 ) -> tantivy::Result<Vec<(f32, tantivy::DocAddress)>> {
     use tantivy::fieldnorm::FieldNormReader;
     use tantivy::query::Bm25Weight;
@@ -241,7 +261,10 @@ fn top_bm25(
             )
         })
         .collect();
-    let mut best: Vec<(f32, tantivy::DocAddress)> = Vec::new();
+    let by_lang = langs.filter != Langs::All || langs.per_lang > 0;
+    let mut codes: Vec<String> = Vec::new();
+    // (score, address, language ordinal in `codes`)
+    let mut best: Vec<(f32, tantivy::DocAddress, u8)> = Vec::new();
     let mut acc: FxHashMap<u32, f32> = FxHashMap::default();
     for (ord, seg) in segments.iter().enumerate() {
         let inverted = seg.inverted_index(field)?;
@@ -264,21 +287,114 @@ fn top_bm25(
                 doc = postings.advance();
             }
         }
-        best.extend(
-            acc.iter()
-                .map(|(&doc, &score)| (score, tantivy::DocAddress::new(ord as u32, doc))),
-        );
+        if acc.is_empty() {
+            continue;
+        }
+        let of = if by_lang {
+            segment_langs(seg, langs.field, &mut codes)?
+        } else {
+            Vec::new()
+        };
+        let lang_of = |doc: u32| of.get(doc as usize).copied().unwrap_or(NO_LANG);
+        let named = |c: &str| {
+            codes
+                .iter()
+                .position(|x| x == c)
+                .map_or(NO_LANG, |i| i as u8)
+        };
+        let keep: Box<dyn Fn(u8) -> bool> = match langs.filter {
+            Langs::All => Box::new(|_| true),
+            Langs::Only(c) => {
+                let n = named(c);
+                Box::new(move |l| l == n && l != NO_LANG)
+            }
+            Langs::Except(c) => {
+                let n = named(c);
+                Box::new(move |l| l != n)
+            }
+        };
+        best.extend(acc.iter().filter_map(|(&doc, &score)| {
+            let l = lang_of(doc);
+            keep(l).then_some((score, tantivy::DocAddress::new(ord as u32, doc), l))
+        }));
     }
     // Best score first; ties by address, as TopDocs breaks them.
-    let order = |x: &(f32, tantivy::DocAddress), y: &(f32, tantivy::DocAddress)| {
+    let order = |x: &(f32, tantivy::DocAddress, u8), y: &(f32, tantivy::DocAddress, u8)| {
         y.0.total_cmp(&x.0).then_with(|| x.1.cmp(&y.1))
     };
+    // The best `per_lang` of each language, wherever they rank overall.
+    let mut extra: Vec<(f32, tantivy::DocAddress, u8)> = Vec::new();
+    if langs.per_lang > 0 && best.len() > k {
+        let mut per: Vec<Vec<(f32, tantivy::DocAddress, u8)>> = vec![Vec::new(); codes.len() + 1];
+        for &h in &best {
+            let v = &mut per[usize::from(h.2).min(codes.len())];
+            if v.len() < langs.per_lang {
+                v.push(h);
+                v.sort_unstable_by(order);
+            } else if v.last().is_some_and(|w| order(&h, w).is_lt()) {
+                v.pop();
+                v.push(h);
+                v.sort_unstable_by(order);
+            }
+        }
+        extra = per.into_iter().flatten().collect();
+    }
     if best.len() > k {
         best.select_nth_unstable_by(k - 1, order);
         best.truncate(k);
     }
+    for h in extra {
+        if !best.iter().any(|b| b.1 == h.1) {
+            best.push(h);
+        }
+    }
     best.sort_unstable_by(order);
-    Ok(best)
+    Ok(best.into_iter().map(|(s, a, _)| (s, a)).collect())
+}
+
+/// Language ordinal of documents without one.
+const NO_LANG: u8 = u8::MAX;
+
+/// How [`top_bm25`] picks among languages.
+#[derive(Clone, Copy)]
+struct LangPick<'a> {
+    /// The `lang` field.
+    field: Field,
+    filter: Langs<'a>,
+    /// Also keep the best this many of every language.
+    per_lang: usize,
+}
+
+/// The language of each document of `seg`, as an ordinal into `codes`
+/// (extended with the segment's languages not met before).
+fn segment_langs(
+    seg: &tantivy::SegmentReader,
+    field: Field,
+    codes: &mut Vec<String>,
+) -> tantivy::Result<Vec<u8>> {
+    use tantivy::{DocSet, TERMINATED};
+    let mut of = vec![NO_LANG; seg.max_doc() as usize];
+    let inverted = seg.inverted_index(field)?;
+    let mut stream = inverted.terms().stream()?;
+    while stream.advance() {
+        let code = String::from_utf8_lossy(stream.key());
+        let ord = match codes.iter().position(|c| *c == code) {
+            Some(i) => i,
+            None if codes.len() < usize::from(NO_LANG) => {
+                codes.push(code.into_owned());
+                codes.len() - 1
+            }
+            None => continue,
+        };
+        let mut postings =
+            inverted.read_postings_from_terminfo(stream.value(), IndexRecordOption::Basic)?;
+        let mut doc = postings.doc();
+        while doc != TERMINATED {
+            of[doc as usize] = ord as u8;
+            doc = postings.advance();
+        }
+    }
+    Ok(of)
 }
 
 /// Formats a hashed term as the token stored in the index.
@@ -600,6 +716,8 @@ impl DiskIndex {
             k,
             max_terms,
             min_df,
+            langs: Langs::All,
+            per_lang: 0,
         }])?;
         Ok(all.pop().unwrap_or_default())
     }
@@ -610,13 +728,13 @@ impl DiskIndex {
     /// spread over the cores.
     ///
     /// ```
-    /// use crossdup_index::{DiskIndex, StoredDoc, TermSearch};
+    /// use crossdup_index::{DiskIndex, Langs, StoredDoc, TermSearch};
     /// let dir = tempfile::tempdir().unwrap();
     /// let ix = DiskIndex::open_or_create(&dir.path().join("ix")).unwrap();
     /// let doc = StoredDoc { id: "a".into(), text: "alpha".into(), lang: "en".into(), ..StoredDoc::default() };
     /// ix.add(&doc, &[(1, 1), (2, 1)]).unwrap();
     /// ix.commit().unwrap();
-    /// let q = |terms| TermSearch { terms, k: 5, max_terms: 50, min_df: 1 };
+    /// let q = |terms| TermSearch { terms, k: 5, max_terms: 50, min_df: 1, langs: Langs::All, per_lang: 0 };
     /// let hits = ix.search_all(&[q(&[(1, 1)]), q(&[(3, 1)])]).unwrap();
     /// assert_eq!(hits[0][0].doc.id, "a");
     /// assert!(hits[1].is_empty());
@@ -645,13 +763,13 @@ impl DiskIndex {
     /// first reading. The searches run in parallel.
     ///
     /// ```
-    /// use crossdup_index::{DiskIndex, StoredDoc, TermSearch};
+    /// use crossdup_index::{DiskIndex, Langs, StoredDoc, TermSearch};
     /// let dir = tempfile::tempdir().unwrap();
     /// let ix = DiskIndex::open_or_create(&dir.path().join("ix")).unwrap();
     /// let doc = StoredDoc { id: "a".into(), text: "alpha".into(), lang: "en".into(), ..StoredDoc::default() };
     /// ix.add(&doc, &[(1, 1), (2, 1)]).unwrap();
     /// ix.commit().unwrap();
-    /// let q = TermSearch { terms: &[(1, 1)], k: 5, max_terms: 50, min_df: 1 };
+    /// let q = TermSearch { terms: &[(1, 1)], k: 5, max_terms: 50, min_df: 1, langs: Langs::All, per_lang: 0 };
     /// let hits = ix.search_all_keys(&[q], &|id| id != "a").unwrap();
     /// assert_eq!((hits[0][0].id.as_str(), hits[0][0].lang.as_str()), ("a", "en"));
     /// assert!(hits[0][0].doc.is_none());
@@ -705,7 +823,12 @@ impl DiskIndex {
         if scored.is_empty() {
             return Ok(Vec::new());
         }
-        let top = top_bm25(searcher, f.terms, &scored, s.k).map_err(|e| self.tv(e))?;
+        let pick = LangPick {
+            field: f.lang,
+            filter: s.langs,
+            per_lang: s.per_lang,
+        };
+        let top = top_bm25(searcher, f.terms, &scored, s.k, pick).map_err(|e| self.tv(e))?;
         let mut hits = Vec::with_capacity(top.len());
         for (score, addr) in top {
             let seg = searcher.segment_reader(addr.segment_ord).segment_id();
@@ -958,7 +1081,12 @@ mod tests {
             keys.dedup();
             let dfs = ix.doc_freqs(&searcher, &keys).unwrap();
             let terms: Vec<(u64, u64)> = dfs.iter().zip(&keys).map(|(&d, &t)| (d, t)).collect();
-            let got = top_bm25(&searcher, ix.fields.terms, &terms, 6).unwrap();
+            let all = LangPick {
+                field: ix.fields.lang,
+                filter: Langs::All,
+                per_lang: 0,
+            };
+            let got = top_bm25(&searcher, ix.fields.terms, &terms, 6, all).unwrap();
             let clauses: Vec<(Occur, Box<dyn Query>)> = keys
                 .iter()
                 .map(|&t| {
@@ -989,6 +1117,74 @@ mod tests {
     }
 
     #[cfg(target_os = "linux")]
+    #[test]
+    fn language_filters_apply_before_the_best_are_taken() {
+        let dir = tempfile::tempdir().unwrap();
+        let ix = DiskIndex::open_or_create(&dir.path().join("ix")).unwrap();
+        // Eight Italian documents match the query better than two German
+        // and one English document; two segments, so that languages are
+        // read per segment.
+        let add = |id: &str, lang: &str, terms: &[(u64, u32)]| {
+            let d = StoredDoc {
+                lang: lang.into(),
+                ..doc(id, id)
+            };
+            ix.add(&d, terms).unwrap();
+        };
+        for i in 0..8u64 {
+            add(
+                &format!("it{i}"),
+                "it",
+                &[(1, 3), (2, 3), (3, 1), (100 + i, 1)],
+            );
+            if i == 3 {
+                ix.commit().unwrap();
+            }
+        }
+        add("de0", "de", &[(1, 1), (2, 1), (200, 1)]);
+        add("de1", "de", &[(1, 1), (201, 1)]);
+        add("en0", "en", &[(2, 1), (202, 1)]);
+        ix.commit().unwrap();
+        let q = [(1, 1), (2, 1), (3, 1)];
+        let sorted = |mut v: Vec<String>| {
+            v.sort();
+            v
+        };
+        let ids = |langs, k, per_lang| -> Vec<String> {
+            let s = TermSearch {
+                terms: &q,
+                k,
+                max_terms: 50,
+                min_df: 1,
+                langs,
+                per_lang,
+            };
+            ix.search_all(&[s]).unwrap()[0]
+                .iter()
+                .map(|h| h.doc.id.clone())
+                .collect()
+        };
+        let all = ids(Langs::All, 3, 0);
+        assert_eq!(all.len(), 3);
+        assert!(all.iter().all(|id| id.starts_with("it")), "{all:?}");
+        // Filtered first: the other languages are found however many
+        // Italian documents rank above them.
+        assert_eq!(
+            sorted(ids(Langs::Except("it"), 3, 0)),
+            ["de0", "de1", "en0"]
+        );
+        assert_eq!(sorted(ids(Langs::Only("de"), 5, 0)), ["de0", "de1"]);
+        assert!(ids(Langs::Only("fr"), 5, 0).is_empty());
+        // The best of each language joins the best k.
+        let mixed = ids(Langs::All, 2, 1);
+        assert_eq!(mixed.len(), 4, "{mixed:?}");
+        assert!(mixed[..2].iter().all(|id| id.starts_with("it")));
+        assert_eq!(sorted(mixed[2..].to_vec()), ["de0", "en0"]);
+        let one_each = ids(Langs::Except("it"), 1, 1);
+        assert_eq!(one_each.len(), 2, "{one_each:?}");
+        assert!(one_each.contains(&"en0".to_string()), "{one_each:?}");
+    }
+
     #[test]
     fn merge_threads_run_at_the_lowest_priority() {
         let dir = tempfile::tempdir().unwrap();

@@ -8,5 +8,5 @@
 pub mod disk;
 pub mod memory;
 
-pub use disk::{DiskIndex, Hit, IndexError, KeyHit, StoredDoc, TermSearch};
+pub use disk::{DiskIndex, Hit, IndexError, KeyHit, Langs, StoredDoc, TermSearch};
 pub use memory::{Candidate, Groups, MemIndex, Searcher};

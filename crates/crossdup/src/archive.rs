@@ -8,7 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use crossdup_index::{DiskIndex, IndexError, KeyHit, StoredDoc, TermSearch};
+use crossdup_index::{DiskIndex, IndexError, KeyHit, Langs, StoredDoc, TermSearch};
 use crossdup_match::{compare, mono_terms, pivot_terms, profile, search_terms, Profile};
 use crossdup_text::{analyze, AnalyzeError, AnalyzeOptions, Document, Lang};
 
@@ -97,6 +97,11 @@ fn now() -> u64 {
 }
 
 const CACHE_MAX: usize = 50_000;
+
+/// Cross-language candidates of a check: beside the best `candidates` of
+/// the other languages, the best this many of each (the best of one
+/// language can all outrank another's only translation).
+const CROSS_PER_LANGUAGE: usize = 1;
 
 impl Archive {
     /// Opens the archive in `dir`, creating it if the folder is missing or empty.
@@ -208,23 +213,30 @@ impl Archive {
         let k = self.opts.candidates;
         let min_df = if stored { 2 } else { 1 };
         let (mono, pivot) = (mono_terms(p), pivot_terms(p));
-        let search = |terms, k| TermSearch {
+        let lang = p.lang.code();
+        let search = |terms, k, langs, per_lang| TermSearch {
             terms,
             k,
             max_terms: 128,
             min_df,
+            langs,
+            per_lang,
         };
         // Stored texts are read only for documents whose profile is not
         // remembered.
         let unknown = |id: &str| self.cached_profile(id).is_none();
-        let mut found = self
-            .index
-            .search_all_keys(&[search(&mono, k + 1), search(&pivot, k * 2)], &unknown)?;
-        let mut cross = found.pop().unwrap_or_default();
+        // Languages are filtered before the best are taken: documents of the
+        // query's language that resemble it must not crowd out its
+        // translations, nor one language's translations the others'.
+        let mut found = self.index.search_all_keys(
+            &[
+                search(&mono, k + 1, Langs::Only(lang), 0),
+                search(&pivot, k, Langs::Except(lang), CROSS_PER_LANGUAGE),
+            ],
+            &unknown,
+        )?;
+        let cross = found.pop().unwrap_or_default();
         let mut hits = found.pop().unwrap_or_default();
-        hits.retain(|h| h.lang == p.lang.code());
-        cross.retain(|h| h.lang != p.lang.code());
-        cross.truncate(k);
         hits.extend(cross);
         let mut seen = std::collections::HashSet::new();
         hits.retain(|h| !((stored || replacing) && h.id == p.id) && seen.insert(h.id.clone()));

@@ -1,0 +1,74 @@
+//! The archive's check, through the library facade.
+
+use crossdup::{Archive, Document};
+
+fn sample(name: &str) -> String {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../data/samples")
+        .join(name);
+    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+fn doc(id: &str, text: String) -> Document {
+    Document {
+        id: id.into(),
+        text,
+        lang: None,
+        source: None,
+        published: None,
+    }
+}
+
+#[test]
+fn a_translation_is_found_among_many_close_documents_of_the_query_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let archive = Archive::open(dir.path().join("ix")).unwrap();
+    // The first two paragraphs of an Italian article and of its English
+    // original.
+    let head = |t: &str| t.split("\n\n").take(2).collect::<Vec<_>>().join("\n\n");
+    let (it, en) = (
+        head(&sample("it/harbour-fire.txt")),
+        head(&sample("en/harbour-fire.txt")),
+    );
+    archive.add(doc("en/harbour-fire", en)).unwrap();
+    // Italian articles that quote the query whole beside two paragraphs of
+    // other articles: they share more of its words than its English original
+    // does, and outnumber the candidates looked at.
+    let others = [
+        sample("it/incendio-bosco.txt"),
+        sample("it/sciopero-tram.txt"),
+    ];
+    let extra: Vec<&str> = others.iter().flat_map(|t| t.split("\n\n")).collect();
+    assert!(extra.len() >= 8, "{} paragraphs", extra.len());
+    let mut n = 0;
+    for i in 0..extra.len() {
+        for j in i + 1..extra.len() {
+            if n == 24 {
+                break;
+            }
+            let text = format!("{}\n\n{}\n\n{it}", extra[i], extra[j]);
+            archive
+                .add(doc(&format!("it/quote-{i}-{j}"), text))
+                .unwrap();
+            n += 1;
+        }
+    }
+    assert!(n > 2 * 10, "{n} quoting articles");
+    archive.commit().unwrap();
+    let found = archive.check(&doc("it/harbour-fire", it)).unwrap();
+    let tr: Vec<_> = found
+        .iter()
+        .filter(|p| p.relation == "translation")
+        .map(|p| p.b.as_str())
+        .collect();
+    assert_eq!(tr, ["en/harbour-fire"], "{found:#?}");
+    // The quoting articles are found too, as copies.
+    assert!(
+        found
+            .iter()
+            .filter(|p| p.b.starts_with("it/quote") && p.relation == "near_duplicate")
+            .count()
+            >= 10,
+        "{found:#?}"
+    );
+}
