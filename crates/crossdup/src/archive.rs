@@ -103,6 +103,11 @@ const CACHE_MAX: usize = 50_000;
 /// language can all outrank another's only translation).
 const CROSS_PER_LANGUAGE: usize = 1;
 
+/// Candidates of a check scoring at least this share of the best of their
+/// language are verified whatever the sentence-pair budget
+/// ([`ScanOptions::check_sentence_pairs`]).
+const CLOSE_TO_BEST: f32 = 0.9;
+
 impl Archive {
     /// Opens the archive in `dir`, creating it if the folder is missing or empty.
     pub fn open(dir: impl AsRef<Path>) -> Result<Archive, ArchiveError> {
@@ -236,17 +241,44 @@ impl Archive {
             &unknown,
         )?;
         let cross = found.pop().unwrap_or_default();
-        let mut hits = found.pop().unwrap_or_default();
-        hits.extend(cross);
+        let mono = found.pop().unwrap_or_default();
+        // Best first, the two lists taken in turns. The best of each language
+        // is always verified (the same language's best among the copies), and
+        // so is any scoring close to it: a partial copy can outscore the
+        // whole original.
+        let mut best: FxHashMap<&str, f32> = FxHashMap::default();
+        for h in mono.iter().chain(&cross) {
+            let b = best.entry(h.lang.as_str()).or_insert(h.score);
+            *b = b.max(h.score);
+        }
+        let mut hits: Vec<(&KeyHit, bool)> = Vec::with_capacity(mono.len() + cross.len());
+        for i in 0..mono.len().max(cross.len()) {
+            for h in [mono.get(i), cross.get(i)].into_iter().flatten() {
+                hits.push((h, h.score >= best[h.lang.as_str()] * CLOSE_TO_BEST));
+            }
+        }
         let mut seen = std::collections::HashSet::new();
-        hits.retain(|h| !((stored || replacing) && h.id == p.id) && seen.insert(h.id.clone()));
+        hits.retain(|(h, _)| {
+            !((stored || replacing) && h.id == p.id) && seen.insert(h.id.as_str())
+        });
+        let profiles: Vec<Option<std::sync::Arc<Profile>>> =
+            hits.par_iter().map(|(h, _)| self.hit_profile(h)).collect();
+        // The others while the sentence pairs to align stay within budget.
+        let mut budget = self.opts.check_sentence_pairs;
+        let mut cands = Vec::with_capacity(profiles.len());
+        for ((_, first), q) in hits.iter().zip(profiles) {
+            let Some(q) = q else { continue };
+            let pairs = p.sents.len().saturating_mul(q.sents.len());
+            if *first {
+                cands.push(q);
+            } else if pairs <= budget {
+                budget -= pairs;
+                cands.push(q);
+            }
+        }
         // Candidates are verified in parallel: a check's latency is that of
         // its slowest alignments, not of their sum. The longest start first,
         // so that one of them is not left to run alone at the end.
-        let mut cands: Vec<_> = hits
-            .par_iter()
-            .filter_map(|h| self.hit_profile(h))
-            .collect();
         cands.sort_by_key(|q| std::cmp::Reverse(q.sents.len()));
         let mut out: Vec<PairRecord> = cands
             .par_iter()

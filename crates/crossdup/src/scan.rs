@@ -26,6 +26,12 @@ pub struct ScanOptions {
     pub min_candidate: f32,
     /// Verdict thresholds.
     pub verdict: VerdictParams,
+    /// An archive's check (and add) verifies the best candidate of each
+    /// language, then the others best first while the sentence pairs they
+    /// bring (the product of the two documents' sentence counts) add up to
+    /// at most this many. Short articles never reach it; it bounds the work
+    /// a long document's many long candidates would take.
+    pub check_sentence_pairs: usize,
 }
 
 impl Default for ScanOptions {
@@ -37,6 +43,7 @@ impl Default for ScanOptions {
             candidates: 10,
             min_candidate: 0.05,
             verdict: VerdictParams::default(),
+            check_sentence_pairs: 400_000,
         }
     }
 }

@@ -72,3 +72,48 @@ fn a_translation_is_found_among_many_close_documents_of_the_query_language() {
         "{found:#?}"
     );
 }
+
+#[test]
+fn the_sentence_pair_budget_keeps_the_best_candidate_of_each_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut archive = Archive::open(dir.path().join("ix")).unwrap();
+    let en = sample("en/harbour-fire.txt");
+    let paras: Vec<&str> = en.split("\n\n").collect();
+    assert!(paras.len() >= 6, "{} paragraphs", paras.len());
+    // A whole copy, and two partial copies that score well below it.
+    let half = paras.len() / 2;
+    archive.add(doc("copy", en.clone())).unwrap();
+    archive
+        .add(doc("first-half", paras[..half].join("\n\n")))
+        .unwrap();
+    archive
+        .add(doc("second-half", paras[half..].join("\n\n")))
+        .unwrap();
+    archive
+        .add(doc("translation", sample("it/harbour-fire.txt")))
+        .unwrap();
+    archive.commit().unwrap();
+    let query = doc("query", en);
+    let found = |archive: &Archive| -> Vec<String> {
+        let mut v: Vec<String> = archive
+            .check(&query)
+            .unwrap()
+            .into_iter()
+            .map(|p| p.b)
+            .collect();
+        v.sort();
+        v
+    };
+    // Every candidate fits the default budget.
+    assert_eq!(
+        found(&archive),
+        ["copy", "first-half", "second-half", "translation"]
+    );
+    // None fits a budget of nothing: only the best of each language is
+    // verified.
+    archive.set_options(crossdup::ScanOptions {
+        check_sentence_pairs: 0,
+        ..crossdup::ScanOptions::default()
+    });
+    assert_eq!(found(&archive), ["copy", "translation"]);
+}
