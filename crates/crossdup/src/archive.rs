@@ -240,8 +240,13 @@ impl Archive {
             ],
             &unknown,
         )?;
-        let cross = found.pop().unwrap_or_default();
-        let mono = found.pop().unwrap_or_default();
+        let mut cross = found.pop().unwrap_or_default();
+        let mut mono = found.pop().unwrap_or_default();
+        let mut seen = std::collections::HashSet::new();
+        let mut keep =
+            |h: &KeyHit| !((stored || replacing) && h.id == p.id) && seen.insert(h.id.clone());
+        mono.retain(&mut keep);
+        cross.retain(&mut keep);
         // Best first, the two lists taken in turns. The best of each language
         // is always verified (the same language's best among the copies), and
         // so is any scoring close to it: a partial copy can outscore the
@@ -257,19 +262,15 @@ impl Archive {
                 hits.push((h, h.score >= best[h.lang.as_str()] * CLOSE_TO_BEST));
             }
         }
-        let mut seen = std::collections::HashSet::new();
-        hits.retain(|(h, _)| {
-            !((stored || replacing) && h.id == p.id) && seen.insert(h.id.as_str())
-        });
         let profiles: Vec<Option<std::sync::Arc<Profile>>> =
             hits.par_iter().map(|(h, _)| self.hit_profile(h)).collect();
         // The others while the sentence pairs to align stay within budget.
         let mut budget = self.opts.check_sentence_pairs;
         let mut cands = Vec::with_capacity(profiles.len());
-        for ((_, first), q) in hits.iter().zip(profiles) {
+        for ((_, always), q) in hits.iter().zip(profiles) {
             let Some(q) = q else { continue };
             let pairs = p.sents.len().saturating_mul(q.sents.len());
-            if *first {
+            if *always {
                 cands.push(q);
             } else if pairs <= budget {
                 budget -= pairs;

@@ -116,4 +116,14 @@ fn the_sentence_pair_budget_keeps_the_best_candidate_of_each_language() {
         ..crossdup::ScanOptions::default()
     });
     assert_eq!(found(&archive), ["copy", "translation"]);
+    // A stored document's matches: its own entry is not the best of its
+    // language.
+    let stored: Vec<String> = archive
+        .matches("first-half")
+        .unwrap()
+        .unwrap()
+        .into_iter()
+        .map(|p| p.b)
+        .collect();
+    assert!(stored.contains(&"copy".to_string()), "{stored:?}");
 }
