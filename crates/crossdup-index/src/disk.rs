@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
@@ -187,6 +187,7 @@ pub struct DiskIndex {
 struct DfCache {
     segments: FxHashMap<SegmentId, FxHashMap<u64, u32>>,
     keys: FxHashMap<SegmentId, FxHashMap<tantivy::DocId, (String, String)>>,
+    langs: FxHashMap<SegmentId, Arc<SegLangs>>,
 }
 
 /// Most terms remembered per segment (about 16 bytes each).
@@ -290,12 +291,33 @@ fn top_bm25(
         if acc.is_empty() {
             continue;
         }
-        let of = if by_lang {
-            segment_langs(seg, langs.field, &mut codes)?
+        // The segment's language ordinals, as ordinals into `codes`.
+        let (seg_langs, global) = if by_lang {
+            let sl = (langs.of_segment)(seg)?;
+            let mut global = Vec::with_capacity(sl.codes.len());
+            for c in &sl.codes {
+                let g = match codes.iter().position(|x| x == c) {
+                    Some(i) => i as u8,
+                    None if codes.len() < usize::from(NO_LANG) => {
+                        codes.push(c.clone());
+                        (codes.len() - 1) as u8
+                    }
+                    None => NO_LANG,
+                };
+                global.push(g);
+            }
+            (Some(sl), global)
         } else {
-            Vec::new()
+            (None, Vec::new())
         };
-        let lang_of = |doc: u32| of.get(doc as usize).copied().unwrap_or(NO_LANG);
+        let lang_of = |doc: u32| {
+            seg_langs
+                .as_ref()
+                .and_then(|sl| sl.of.get(doc as usize))
+                .and_then(|&l| global.get(usize::from(l)))
+                .copied()
+                .unwrap_or(NO_LANG)
+        };
         let named = |c: &str| {
             codes
                 .iter()
@@ -358,43 +380,46 @@ const NO_LANG: u8 = u8::MAX;
 /// How [`top_bm25`] picks among languages.
 #[derive(Clone, Copy)]
 struct LangPick<'a> {
-    /// The `lang` field.
-    field: Field,
+    /// The languages of a segment's documents.
+    of_segment: &'a dyn Fn(&tantivy::SegmentReader) -> tantivy::Result<Arc<SegLangs>>,
     filter: Langs<'a>,
     /// Also keep the best this many of every language.
     per_lang: usize,
 }
 
-/// The language of each document of `seg`, as an ordinal into `codes`
-/// (extended with the segment's languages not met before).
-fn segment_langs(
-    seg: &tantivy::SegmentReader,
-    field: Field,
-    codes: &mut Vec<String>,
-) -> tantivy::Result<Vec<u8>> {
+/// The languages of one segment's documents: `of[doc]` indexes `codes`
+/// ([`NO_LANG`] for none). A segment never changes (deletes aside, which
+/// searches skip anyway), so this is read once per segment.
+#[derive(Debug, Default)]
+struct SegLangs {
+    codes: Vec<String>,
+    of: Vec<u8>,
+}
+
+fn segment_langs(seg: &tantivy::SegmentReader, field: Field) -> tantivy::Result<SegLangs> {
     use tantivy::{DocSet, TERMINATED};
-    let mut of = vec![NO_LANG; seg.max_doc() as usize];
+    let mut out = SegLangs {
+        codes: Vec::new(),
+        of: vec![NO_LANG; seg.max_doc() as usize],
+    };
     let inverted = seg.inverted_index(field)?;
     let mut stream = inverted.terms().stream()?;
     while stream.advance() {
-        let code = String::from_utf8_lossy(stream.key());
-        let ord = match codes.iter().position(|c| *c == code) {
-            Some(i) => i,
-            None if codes.len() < usize::from(NO_LANG) => {
-                codes.push(code.into_owned());
-                codes.len() - 1
-            }
-            None => continue,
-        };
+        if out.codes.len() >= usize::from(NO_LANG) {
+            break;
+        }
+        let ord = out.codes.len() as u8;
+        out.codes
+            .push(String::from_utf8_lossy(stream.key()).into_owned());
         let mut postings =
             inverted.read_postings_from_terminfo(stream.value(), IndexRecordOption::Basic)?;
         let mut doc = postings.doc();
         while doc != TERMINATED {
-            of[doc as usize] = ord as u8;
+            out.of[doc as usize] = ord;
             doc = postings.advance();
         }
     }
-    Ok(of)
+    Ok(out)
 }
 
 /// Formats a hashed term as the token stored in the index.
@@ -823,8 +848,22 @@ impl DiskIndex {
         if scored.is_empty() {
             return Ok(Vec::new());
         }
+        let of_segment = |seg: &tantivy::SegmentReader| -> tantivy::Result<Arc<SegLangs>> {
+            let id = seg.segment_id();
+            let cache = |c: &DfCache| c.langs.get(&id).cloned();
+            if let Some(l) = cache(&self.df_cache.lock().unwrap_or_else(|e| e.into_inner())) {
+                return Ok(l);
+            }
+            let l = Arc::new(segment_langs(seg, f.lang)?);
+            self.df_cache
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .langs
+                .insert(id, l.clone());
+            Ok(l)
+        };
         let pick = LangPick {
-            field: f.lang,
+            of_segment: &of_segment,
             filter: s.langs,
             per_lang: s.per_lang,
         };
@@ -927,10 +966,17 @@ impl DiskIndex {
         }
         // Segments merged away are forgotten.
         let mut cache = self.df_cache.lock().unwrap_or_else(|e| e.into_inner());
-        if cache.segments.len().max(cache.keys.len()) > segments.len() {
+        if cache
+            .segments
+            .len()
+            .max(cache.keys.len())
+            .max(cache.langs.len())
+            > segments.len()
+        {
             let live: Vec<SegmentId> = segments.iter().map(|s| s.segment_id()).collect();
             cache.segments.retain(|id, _| live.contains(id));
             cache.keys.retain(|id, _| live.contains(id));
+            cache.langs.retain(|id, _| live.contains(id));
         }
         Ok(dfs)
     }
@@ -1081,8 +1127,10 @@ mod tests {
             keys.dedup();
             let dfs = ix.doc_freqs(&searcher, &keys).unwrap();
             let terms: Vec<(u64, u64)> = dfs.iter().zip(&keys).map(|(&d, &t)| (d, t)).collect();
+            let of_segment =
+                |seg: &tantivy::SegmentReader| segment_langs(seg, ix.fields.lang).map(Arc::new);
             let all = LangPick {
-                field: ix.fields.lang,
+                of_segment: &of_segment,
                 filter: Langs::All,
                 per_lang: 0,
             };
