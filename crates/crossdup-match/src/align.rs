@@ -489,7 +489,10 @@ pub fn align_sents(
 }
 
 /// Indices of the sentences of `long` that share at least two content words
-/// (stems, pivots or surface forms) with `short` as a whole.
+/// (stems, pivots or surface forms) with `short` as a whole; of those, at
+/// most [`RELEVANT_PER_SENTENCE`] per sentence of `short`, the ones sharing
+/// the most (a few sentences' worth of common words can be found all over
+/// a long document).
 fn relevant(long: &[Sent], short: &[Sent]) -> Vec<usize> {
     let mut keys: rustc_hash::FxHashSet<u64> = rustc_hash::FxHashSet::default();
     for s in short {
@@ -497,9 +500,10 @@ fn relevant(long: &[Sent], short: &[Sent]) -> Vec<usize> {
         keys.extend(s.pivots.iter().copied());
         keys.extend(s.folds.iter().copied());
     }
-    long.iter()
+    let mut found: Vec<(usize, usize)> = long
+        .iter()
         .enumerate()
-        .filter(|(_, s)| {
+        .filter_map(|(k, s)| {
             let hits = s
                 .toks
                 .iter()
@@ -509,11 +513,21 @@ fn relevant(long: &[Sent], short: &[Sent]) -> Vec<usize> {
                         || t.pivot.iter().any(|p| keys.contains(p))
                 })
                 .count();
-            hits >= 2 || (hits == 1 && s.toks.len() <= 3)
+            (hits >= 2 || (hits == 1 && s.toks.len() <= 3)).then_some((k, hits))
         })
-        .map(|(k, _)| k)
-        .collect()
+        .collect();
+    let cap = short.len().saturating_mul(RELEVANT_PER_SENTENCE);
+    if found.len() > cap {
+        found.sort_by_key(|&(k, hits)| (std::cmp::Reverse(hits), k));
+        found.truncate(cap);
+        found.sort_unstable();
+    }
+    found.into_iter().map(|(k, _)| k).collect()
 }
+
+/// Most sentences of a long document kept per sentence of a much shorter one
+/// by [`relevant`].
+const RELEVANT_PER_SENTENCE: usize = 8;
 
 /// Half-width, in sentences, of the band around a guide path between
 /// anchors far apart.

@@ -93,11 +93,8 @@ Parents were asked to keep children at home for the rest of the week.\n";
     assert!(compare(&a, &b, &VerdictParams::default()).is_none());
 }
 
-/// A long edited copy (more sentence pairs than the full lattice takes, so
-/// that the aligner follows the path the shared words suggest) gets the
-/// links the full lattice gives it.
-#[test]
-fn a_long_edited_copy_aligns_as_on_the_full_lattice() {
+/// Sentences of random words from a small vocabulary: any two share a few.
+fn random_sentences(seed: u64) -> impl FnMut() -> String {
     const WORDS: &str = "harbour ship crew storm captain anchor cargo island lighthouse \
         village market fisherman net boat wave wind sail river bridge mountain forest \
         winter summer garden kitchen bakery bread cheese apple orchard farmer tractor field \
@@ -109,14 +106,14 @@ fn a_long_edited_copy_aligns_as_on_the_full_lattice() {
         actor stage audience painter canvas brush colour museum statue fountain square \
         council mayor budget hospital doctor nurse patient medicine factory worker machine";
     let words: Vec<&str> = WORDS.split_whitespace().collect();
-    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    let mut x = seed;
     let mut next = move || {
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
         x
     };
-    let mut sentence = || {
+    move || {
         let n = 8 + (next() % 6) as usize;
         let body: Vec<&str> = (0..n)
             .map(|_| words[(next() % words.len() as u64) as usize])
@@ -126,7 +123,15 @@ fn a_long_edited_copy_aligns_as_on_the_full_lattice() {
             body.join(" "),
             words[(next() % 7) as usize]
         )
-    };
+    }
+}
+
+/// A long edited copy (more sentence pairs than the full lattice takes, so
+/// that the aligner follows the path the shared words suggest) gets the
+/// links the full lattice gives it.
+#[test]
+fn a_long_edited_copy_aligns_as_on_the_full_lattice() {
+    let mut sentence = random_sentences(0x9e37_79b9_7f4a_7c15);
     let original: Vec<String> = (0..120).map(|_| sentence()).collect();
     // The copy drops some sentences (a run of six among them), adds others
     // (a run of five among them) and moves nothing: it drifts from the
@@ -162,4 +167,34 @@ fn a_long_edited_copy_aligns_as_on_the_full_lattice() {
     assert_eq!(spans(&guided), spans(&full));
     // Every sentence kept links to its copy.
     assert_eq!(guided.len(), kept);
+}
+
+#[test]
+fn an_excerpt_of_a_long_document_aligns_where_it_was_taken() {
+    let mut sentence = random_sentences(0x2545_f491_4f6c_dd1d);
+    let long: Vec<String> = (0..2400).map(|_| sentence()).collect();
+    let excerpt = &long[1250..1254];
+    let (a, b) = (prof("a", &excerpt.join("\n")), prof("b", &long.join("\n")));
+    // Nearly every sentence of the long document shares words with the
+    // excerpt: only those sharing the most are aligned, and the excerpt's
+    // own are among them.
+    assert!(
+        a.sents.len() * b.sents.len() > AlignParams::default().full_cells,
+        "{} x {}",
+        a.sents.len(),
+        b.sents.len()
+    );
+    let links = align(&a, &b, &Monolingual::default(), &AlignParams::default());
+    let spans: Vec<_> = links.iter().map(|l| (l.a, l.b)).collect();
+    assert_eq!(
+        spans,
+        [
+            ((0, 1), (1250, 1251)),
+            ((1, 2), (1251, 1252)),
+            ((2, 3), (1252, 1253)),
+            ((3, 4), (1253, 1254))
+        ]
+    );
+    let m = compare(&a, &b, &VerdictParams::default()).expect("an excerpt is a copy");
+    assert_eq!(m.coverage_a, 1.0);
 }
