@@ -125,6 +125,17 @@ pub enum Langs<'a> {
     Except(&'a str),
 }
 
+impl Langs<'_> {
+    /// Whether documents of language `code` may be hits.
+    fn allows(self, code: &str) -> bool {
+        match self {
+            Langs::All => true,
+            Langs::Only(c) => c == code,
+            Langs::Except(c) => c != code,
+        }
+    }
+}
+
 /// Term lists from this long have their document frequencies looked up in
 /// parallel.
 const PARALLEL_TERMS: usize = 512;
@@ -291,10 +302,11 @@ fn top_bm25(
         if acc.is_empty() {
             continue;
         }
-        // The segment's language ordinals, as ordinals into `codes`.
-        let (seg_langs, global) = if by_lang {
+        // Per language ordinal of the segment: its ordinal in `codes`, and
+        // whether the filter lets it through.
+        let (seg_langs, local) = if by_lang {
             let sl = (langs.of_segment)(seg)?;
-            let mut global = Vec::with_capacity(sl.codes.len());
+            let mut local = Vec::with_capacity(sl.codes.len());
             for c in &sl.codes {
                 let g = match codes.iter().position(|x| x == c) {
                     Some(i) => i as u8,
@@ -304,40 +316,25 @@ fn top_bm25(
                     }
                     None => NO_LANG,
                 };
-                global.push(g);
+                local.push((g, langs.filter.allows(c)));
             }
-            (Some(sl), global)
+            (Some(sl), local)
         } else {
             (None, Vec::new())
         };
-        let lang_of = |doc: u32| {
-            seg_langs
+        // The language of a hit the filter lets through.
+        let pick = |doc: u32| -> Option<u8> {
+            let l = seg_langs
                 .as_ref()
                 .and_then(|sl| sl.of.get(doc as usize))
-                .and_then(|&l| global.get(usize::from(l)))
-                .copied()
-                .unwrap_or(NO_LANG)
-        };
-        let named = |c: &str| {
-            codes
-                .iter()
-                .position(|x| x == c)
-                .map_or(NO_LANG, |i| i as u8)
-        };
-        let keep: Box<dyn Fn(u8) -> bool> = match langs.filter {
-            Langs::All => Box::new(|_| true),
-            Langs::Only(c) => {
-                let n = named(c);
-                Box::new(move |l| l == n && l != NO_LANG)
-            }
-            Langs::Except(c) => {
-                let n = named(c);
-                Box::new(move |l| l != n)
+                .and_then(|&l| local.get(usize::from(l)));
+            match l {
+                Some(&(g, ok)) => ok.then_some(g),
+                None => (!matches!(langs.filter, Langs::Only(_))).then_some(NO_LANG),
             }
         };
         best.extend(acc.iter().filter_map(|(&doc, &score)| {
-            let l = lang_of(doc);
-            keep(l).then_some((score, tantivy::DocAddress::new(ord as u32, doc), l))
+            pick(doc).map(|l| (score, tantivy::DocAddress::new(ord as u32, doc), l))
         }));
     }
     // Best score first; ties by address, as TopDocs breaks them.
