@@ -108,6 +108,11 @@ const CROSS_PER_LANGUAGE: usize = 1;
 /// ([`ScanOptions::check_sentence_pairs`]).
 const CLOSE_TO_BEST: f32 = 0.9;
 
+/// A candidate with more than this many times the sentences of the checked
+/// document, or fewer than its share, cannot be its translation or its whole
+/// copy: however it ranks, it is verified only within the budget.
+const ALWAYS_LENGTH_RATIO: usize = 8;
+
 impl Archive {
     /// Opens the archive in `dir`, creating it if the folder is missing or empty.
     pub fn open(dir: impl AsRef<Path>) -> Result<Archive, ArchiveError> {
@@ -264,13 +269,16 @@ impl Archive {
         }
         let profiles: Vec<Option<std::sync::Arc<Profile>>> =
             hits.par_iter().map(|(h, _)| self.hit_profile(h)).collect();
-        // The others while the sentence pairs to align stay within budget.
+        // The others, and those of a length no translation or whole copy
+        // has, while the sentence pairs to align stay within budget.
         let mut budget = self.opts.check_sentence_pairs;
         let mut cands = Vec::with_capacity(profiles.len());
         for ((_, always), q) in hits.iter().zip(profiles) {
             let Some(q) = q else { continue };
-            let pairs = p.sents.len().saturating_mul(q.sents.len());
-            if *always {
+            let (n, m) = (p.sents.len(), q.sents.len());
+            let pairs = n.saturating_mul(m);
+            let alike = n.max(m) <= n.min(m).max(1).saturating_mul(ALWAYS_LENGTH_RATIO);
+            if *always && alike {
                 cands.push(q);
             } else if pairs <= budget {
                 budget -= pairs;

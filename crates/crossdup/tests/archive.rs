@@ -127,3 +127,42 @@ fn the_sentence_pair_budget_keeps_the_best_candidate_of_each_language() {
         .collect();
     assert!(stored.contains(&"copy".to_string()), "{stored:?}");
 }
+
+#[test]
+fn a_much_longer_best_candidate_is_verified_only_within_the_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut archive = Archive::open(dir.path().join("ix")).unwrap();
+    let head: String = sample("en/harbour-fire.txt")
+        .split("\n\n")
+        .take(2)
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    // A digest quoting the article, with far more sentences of its own.
+    let mut digest = head.clone();
+    for i in 0..120 {
+        digest.push_str(&format!(
+            "\n\nCouncil item {i}: the committee reviewed the budget of district {} and deferred vote {}.",
+            i * 7 + 3,
+            i * 13 + 11
+        ));
+    }
+    archive.add(doc("digest", digest)).unwrap();
+    archive.commit().unwrap();
+    let query = doc("query", head);
+    let found = |archive: &Archive| -> Vec<String> {
+        archive
+            .check(&query)
+            .unwrap()
+            .into_iter()
+            .map(|p| p.b)
+            .collect()
+    };
+    assert_eq!(found(&archive), ["digest"]);
+    // The best of its language, but too long to be a whole copy: with no
+    // budget it is not verified.
+    archive.set_options(crossdup::ScanOptions {
+        check_sentence_pairs: 0,
+        ..crossdup::ScanOptions::default()
+    });
+    assert!(found(&archive).is_empty());
+}
