@@ -199,9 +199,27 @@ def main():
                     bad += 1
             return lat, found, bad, slow
 
+        def cpu_s():
+            """CPU seconds the server has used so far (Linux; else None)."""
+            try:
+                with open("/proc/%d/stat" % proc.pid) as fh:
+                    f = fh.read().rsplit(")", 1)[1].split()
+                return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+            except (OSError, ValueError, IndexError):
+                return None
+
+        def segments():
+            st, body = request(conn, "GET", "/stats")
+            return json.loads(body).get("segments") if st == 200 else None
+
+        phases = []
+        seg0, cpu0, t_0 = segments(), cpu_s(), time.perf_counter()
         lat, found, bad, slow = sequential()
+        phases.append((seg0, cpu0, cpu_s(), time.perf_counter() - t_0))
         time.sleep(args.settle)
+        seg1, cpu1, t_1 = segments(), cpu_s(), time.perf_counter()
         lat2, _, _, slow2 = sequential()
+        phases.append((seg1, cpu1, cpu_s(), time.perf_counter() - t_1))
 
         # ---- check throughput: the same checks from several clients at once
         tp_next = {"i": 0}
@@ -251,6 +269,9 @@ def main():
         "index:  %d documents, %.1f MB, languages %s"
         % (stats["documents"], stats["size_bytes"] / 1e6, stats["languages"])
     )
+    for name, (seg, c0, c1, wall) in zip(["right after the adds", "after idle"], phases):
+        busy = "server CPU %.1f s in %.1f s" % (c1 - c0, wall) if c0 is not None and c1 is not None else ""
+        print("        %s: %s segments searched; %s" % (name, seg, busy))
     print(
         "checks: %d sequential, p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms; %d with matches; %d refused"
         % (len(lat), ms(pct(lat, 0.5)), ms(pct(lat, 0.9)), ms(pct(lat, 0.99)), ms(max(lat)), found, bad)

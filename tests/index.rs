@@ -152,6 +152,7 @@ fn deletes_check_and_stats() {
     let stats = run(&["index", "stats", "--index", ix]);
     let v: serde_json::Value = serde_json::from_slice(&stats.stdout).unwrap();
     assert_eq!(v["documents"], 4);
+    assert!(v["segments"].as_u64().is_some_and(|n| n >= 1), "{v}");
     assert!(run(&["index", "delete", "--index", ix, "harbour-fire.txt"])
         .status
         .success());

@@ -384,6 +384,7 @@ fn bad_requests_get_json_errors_and_change_nothing() {
     let s = server.get("/stats").json();
     assert_eq!(s["languages"]["en"], 1, "{s}");
     assert!(s["size_bytes"].as_u64().is_some_and(|b| b > 0), "{s}");
+    assert!(s["segments"].as_u64().is_some_and(|n| n >= 1), "{s}");
     assert!(s["uptime_seconds"].as_u64().is_some(), "{s}");
     server.assert_no_panic();
 

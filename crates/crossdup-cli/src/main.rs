@@ -428,6 +428,7 @@ fn run_index(cmd: IndexCommand) -> Result<u8> {
                 "documents": archive.len(),
                 "languages": archive.languages()?,
                 "size_bytes": archive.index().size_bytes(),
+                "segments": archive.index().segments(),
             });
             println!("{}", serde_json::to_string_pretty(&stats)?);
             Ok(0)

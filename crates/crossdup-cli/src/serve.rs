@@ -51,6 +51,9 @@ pub struct ServeArgs {
     max_batch: usize,
 }
 
+/// How often the service looks for merged index segments to search.
+const REFRESH_EVERY: Duration = Duration::from_secs(1);
+
 /// Longest accepted document id, in bytes.
 const MAX_ID: usize = 1024;
 
@@ -141,6 +144,29 @@ async fn serve(args: ServeArgs) -> Result<u8> {
             }
         })
     });
+    // Merges end after the commit that started them; searches see their
+    // (fewer, larger) segments once the reader is refreshed.
+    let refresher = {
+        let archive = archive.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(REFRESH_EVERY);
+            let mut failed = false;
+            loop {
+                every.tick().await;
+                let a = archive.clone();
+                let r = tokio::task::spawn_blocking(move || a.refresh()).await;
+                if let Ok(Err(e)) = r {
+                    // Said once, not every second; the next commit reloads.
+                    if !failed {
+                        eprintln!("crossdup: refreshing the index reader failed: {e}");
+                    }
+                    failed = true;
+                } else {
+                    failed = false;
+                }
+            }
+        })
+    };
     let state = Arc::new(AppState {
         archive: archive.clone(),
         writer: tx,
@@ -167,6 +193,8 @@ async fn serve(args: ServeArgs) -> Result<u8> {
         r.abort();
         let _ = r.await;
     }
+    refresher.abort();
+    let _ = refresher.await;
     tokio::task::spawn_blocking(move || writer.join())
         .await
         .ok()
@@ -344,6 +372,7 @@ async fn stats(State(st): State<Shared>) -> Response {
                 "documents": archive.len(),
                 "languages": langs,
                 "size_bytes": archive.index().size_bytes(),
+                "segments": archive.index().segments(),
                 "uptime_seconds": uptime,
             })
         })

@@ -382,6 +382,13 @@ impl Archive {
         Ok(self.index.commit()?)
     }
 
+    /// Lets checks search the index segments merged in the background since
+    /// the last commit (fewer and larger, so faster to search). Returns
+    /// whether anything changed; a service calls it now and then.
+    pub fn refresh(&self) -> Result<bool, ArchiveError> {
+        Ok(self.index.refresh()?)
+    }
+
     /// Deletes a document; returns whether it was there. Durable after commit.
     pub fn delete(&self, id: &str) -> Result<bool, ArchiveError> {
         let had = self.index.get(id)?.is_some();
