@@ -10,6 +10,10 @@
 
 use std::time::Instant;
 
+// The allocator of the `crossdup` binary, so that the figures are its own.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use crossdup::text::analyze::{analyze, AnalyzeOptions};
 use crossdup::{matching::profile, read_inputs, Archive, ReadOptions};
 
