@@ -29,10 +29,9 @@ pub struct ScanOptions {
     /// An archive's check (and add) verifies the best candidate of each
     /// language (unless it has over 8 times the sentences of the checked
     /// document, or under an eighth), then the others best first while the
-    /// sentence pairs they
-    /// bring (the product of the two documents' sentence counts) add up to
-    /// at most this many. Short articles never reach it; it bounds the work
-    /// a long document's many long candidates would take.
+    /// sentence pairs they bring (the product of the two documents' sentence
+    /// counts) add up to at most this many. Short articles never reach it; it
+    /// bounds the work a long document's many long candidates would take.
     pub check_sentence_pairs: usize,
 }
 
