@@ -208,18 +208,27 @@ def main():
             except (OSError, ValueError, IndexError):
                 return None
 
+        def major_faults():
+            """Pages the server has read from disk through its memory maps
+            (index files the kernel had dropped from memory), or None."""
+            try:
+                with open("/proc/%d/stat" % proc.pid) as fh:
+                    return int(fh.read().rsplit(")", 1)[1].split()[9])
+            except (OSError, ValueError, IndexError):
+                return None
+
         def segments():
             st, body = request(conn, "GET", "/stats")
             return json.loads(body).get("segments") if st == 200 else None
 
         phases = []
-        seg0, cpu0, t_0 = segments(), cpu_s(), time.perf_counter()
+        seg0, cpu0, mf0, t_0 = segments(), cpu_s(), major_faults(), time.perf_counter()
         lat, found, bad, slow = sequential()
-        phases.append((seg0, cpu0, cpu_s(), time.perf_counter() - t_0))
+        phases.append((seg0, cpu0, cpu_s(), mf0, major_faults(), time.perf_counter() - t_0))
         time.sleep(args.settle)
-        seg1, cpu1, t_1 = segments(), cpu_s(), time.perf_counter()
+        seg1, cpu1, mf1, t_1 = segments(), cpu_s(), major_faults(), time.perf_counter()
         lat2, _, _, slow2 = sequential()
-        phases.append((seg1, cpu1, cpu_s(), time.perf_counter() - t_1))
+        phases.append((seg1, cpu1, cpu_s(), mf1, major_faults(), time.perf_counter() - t_1))
 
         # ---- check throughput: the same checks from several clients at once
         tp_next = {"i": 0}
@@ -269,8 +278,10 @@ def main():
         "index:  %d documents, %.1f MB, languages %s"
         % (stats["documents"], stats["size_bytes"] / 1e6, stats["languages"])
     )
-    for name, (seg, c0, c1, wall) in zip(["right after the adds", "after idle"], phases):
+    for name, (seg, c0, c1, m0, m1, wall) in zip(["right after the adds", "after idle"], phases):
         busy = "server CPU %.1f s in %.1f s" % (c1 - c0, wall) if c0 is not None and c1 is not None else ""
+        if m0 is not None and m1 is not None:
+            busy += "; %d pages read back from disk (major faults)" % (m1 - m0)
         print("        %s: %s segments searched; %s" % (name, seg, busy))
     print(
         "checks: %d sequential, p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms; %d with matches; %d refused"
