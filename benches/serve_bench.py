@@ -199,36 +199,34 @@ def main():
                     bad += 1
             return lat, found, bad, slow
 
-        def cpu_s():
-            """CPU seconds the server has used so far (Linux; else None)."""
+        def usage():
+            """(CPU seconds, major faults) of the server so far, from one read
+            of /proc (Linux; else Nones). Major faults are pages it read from
+            disk through its memory maps: index files the kernel had dropped
+            from memory."""
             try:
                 with open("/proc/%d/stat" % proc.pid) as fh:
                     f = fh.read().rsplit(")", 1)[1].split()
-                return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+                return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK"), int(f[9])
             except (OSError, ValueError, IndexError):
-                return None
-
-        def major_faults():
-            """Pages the server has read from disk through its memory maps
-            (index files the kernel had dropped from memory), or None."""
-            try:
-                with open("/proc/%d/stat" % proc.pid) as fh:
-                    return int(fh.read().rsplit(")", 1)[1].split()[9])
-            except (OSError, ValueError, IndexError):
-                return None
+                return None, None
 
         def segments():
             st, body = request(conn, "GET", "/stats")
             return json.loads(body).get("segments") if st == 200 else None
 
-        phases = []
-        seg0, cpu0, mf0, t_0 = segments(), cpu_s(), major_faults(), time.perf_counter()
-        lat, found, bad, slow = sequential()
-        phases.append((seg0, cpu0, cpu_s(), mf0, major_faults(), time.perf_counter() - t_0))
+        def measured():
+            """The sequential checks, and the segments searched, the server's
+            CPU seconds and major faults before and after, and the wall time."""
+            seg, (c0, m0), t0 = segments(), usage(), time.perf_counter()
+            out = sequential()
+            c1, m1 = usage()
+            return out, (seg, c0, c1, m0, m1, time.perf_counter() - t0)
+
+        (lat, found, bad, slow), phase0 = measured()
         time.sleep(args.settle)
-        seg1, cpu1, mf1, t_1 = segments(), cpu_s(), major_faults(), time.perf_counter()
-        lat2, _, _, slow2 = sequential()
-        phases.append((seg1, cpu1, cpu_s(), mf1, major_faults(), time.perf_counter() - t_1))
+        (lat2, _, _, slow2), phase1 = measured()
+        phases = [phase0, phase1]
 
         # ---- check throughput: the same checks from several clients at once
         tp_next = {"i": 0}
