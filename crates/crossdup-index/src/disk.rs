@@ -196,63 +196,12 @@ pub struct DiskIndex {
 /// (and decompressing) its stored text again.
 #[derive(Default)]
 struct DfCache {
-    segments: FxHashMap<SegmentId, FxHashMap<u64, TermSpot>>,
+    segments: FxHashMap<SegmentId, FxHashMap<u64, u32>>,
     keys: FxHashMap<SegmentId, FxHashMap<tantivy::DocId, (String, String)>>,
     langs: FxHashMap<SegmentId, Arc<SegLangs>>,
 }
 
-/// What a segment's term dictionary says of a term: how many documents
-/// hold it, and where its postings are (a term the segment lacks has a
-/// `df` of 0). Remembered, it spares a search the dictionary lookup.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-struct TermSpot {
-    df: u32,
-    len: u32,
-    start: u64,
-}
-
-impl TermSpot {
-    fn of(info: Option<&tantivy::postings::TermInfo>) -> TermSpot {
-        match info {
-            // Posting lists are far smaller than 4 GB (tantivy asserts it).
-            Some(t) => TermSpot {
-                df: t.doc_freq,
-                len: t.postings_range.len() as u32,
-                start: t.postings_range.start as u64,
-            },
-            None => TermSpot::default(),
-        }
-    }
-
-    /// The term's entry in the dictionary, for reading its postings (with
-    /// frequencies: the field indexes no positions).
-    fn info(self) -> Option<tantivy::postings::TermInfo> {
-        let start = self.start as usize;
-        (self.df > 0).then(|| tantivy::postings::TermInfo {
-            doc_freq: self.df,
-            postings_range: start..start + self.len as usize,
-            positions_range: 0..0,
-        })
-    }
-}
-
-/// [`DiskIndex::term_spots`]: for each of a search's keys, its document
-/// frequency, and its [`TermSpot`] in each segment of the searcher.
-struct TermSpots {
-    keys: usize,
-    dfs: Vec<u64>,
-    /// By segment ordinal, then key.
-    spots: Vec<TermSpot>,
-}
-
-impl TermSpots {
-    /// The spot of the `key`th key in the segment of ordinal `seg`.
-    fn get(&self, seg: usize, key: usize) -> Option<TermSpot> {
-        self.spots.get(seg * self.keys + key).copied()
-    }
-}
-
-/// Most terms remembered per segment (about 32 bytes each).
+/// Most terms remembered per segment (about 16 bytes each).
 const DF_CACHE_TERMS: usize = 4_000_000;
 
 fn schema() -> (Schema, Fields) {
@@ -292,16 +241,12 @@ fn schema() -> (Schema, Fields) {
 /// computed by walking each term's postings. The terms here are rare, their
 /// postings short: summing them is cheaper than the union with block-max
 /// WAND pruning, which keeps its many scorers sorted as it goes.
-///
-/// `spot(segment, k)`, when it knows, tells where the postings of the `k`th
-/// term are in the segment of that ordinal (no dictionary lookup then).
 fn top_bm25(
     searcher: &Searcher,
     field: Field,
     terms: &[(u64, u64)],
     k: usize,
     langs: LangPick<'_>,
-    spot: &dyn Fn(usize, usize) -> Option<TermSpot>,
 ) -> tantivy::Result<Vec<(f32, tantivy::DocAddress)>> {
     use tantivy::fieldnorm::FieldNormReader;
     use tantivy::query::Bm25Weight;
@@ -340,18 +285,9 @@ fn top_bm25(
             .get_field(field)?
             .unwrap_or_else(|| FieldNormReader::constant(seg.max_doc(), 1));
         acc.clear();
-        for (t, (term, w)) in weighted.iter().enumerate() {
-            let postings = match spot(ord, t) {
-                Some(spot) => match spot.info() {
-                    Some(info) => Some(
-                        inverted
-                            .read_postings_from_terminfo(&info, IndexRecordOption::WithFreqs)?,
-                    ),
-                    None => None,
-                },
-                None => inverted.read_postings(term, IndexRecordOption::WithFreqs)?,
-            };
-            let Some(mut postings) = postings else {
+        for (term, w) in &weighted {
+            let Some(mut postings) = inverted.read_postings(term, IndexRecordOption::WithFreqs)?
+            else {
                 continue;
             };
             let mut doc = postings.doc();
@@ -906,8 +842,8 @@ impl DiskIndex {
             .collect();
         keys.sort_unstable();
         keys.dedup();
-        let spots = self.term_spots(&searcher, &keys)?;
-        let one = |s: &TermSearch<'_>| self.run_search(&searcher, s, &keys, &spots, want_doc);
+        let dfs = self.doc_freqs(&searcher, &keys)?;
+        let one = |s: &TermSearch<'_>| self.run_search(&searcher, s, &keys, &dfs, want_doc);
         if searches.len() > 1 {
             use rayon::prelude::*;
             searches.par_iter().map(one).collect()
@@ -916,38 +852,32 @@ impl DiskIndex {
         }
     }
 
-    /// One search of [`DiskIndex::search_all_keys`], with what the segments
-    /// say of the sorted `keys` (see [`DiskIndex::term_spots`]).
+    /// One search of [`DiskIndex::search_all_keys`], with the document
+    /// frequencies `dfs` of the sorted `keys`.
     fn run_search(
         &self,
         searcher: &Searcher,
         s: &TermSearch<'_>,
         keys: &[u64],
-        spots: &TermSpots,
+        dfs: &[u64],
         want_doc: &(dyn Fn(&str) -> bool + Sync),
     ) -> Result<Vec<KeyHit>, IndexError> {
         let f = self.fields;
         let n = searcher.num_docs().max(1);
-        // (document frequency, term, its place in `keys`)
-        let mut scored: Vec<(u64, u64, usize)> = Vec::new();
+        let mut scored: Vec<(u64, u64)> = Vec::new();
         for &(t, _) in s.terms {
-            let Ok(at) = keys.binary_search(&t) else {
-                continue;
-            };
-            let df = spots.dfs[at];
+            let df = keys.binary_search(&t).map(|i| dfs[i]).unwrap_or(0);
             // Terms nobody has, or almost everybody has, do not help.
             if df < s.min_df.max(1) || (df as f64) > (n as f64 * 0.05).max(50.0) {
                 continue;
             }
-            scored.push((df, t, at));
+            scored.push((df, t));
         }
-        scored.sort_by_key(|&(df, _, _)| df);
+        scored.sort_by_key(|(df, _)| *df);
         scored.truncate(s.max_terms);
         if scored.is_empty() {
             return Ok(Vec::new());
         }
-        let terms: Vec<(u64, u64)> = scored.iter().map(|&(df, t, _)| (df, t)).collect();
-        let spot = |seg: usize, k: usize| spots.get(seg, scored[k].2);
         let of_segment = |seg: &tantivy::SegmentReader| -> tantivy::Result<Arc<SegLangs>> {
             let id = seg.segment_id();
             let cache = |c: &DfCache| c.langs.get(&id).cloned();
@@ -967,7 +897,7 @@ impl DiskIndex {
             filter: s.langs,
             per_lang: s.per_lang,
         };
-        let top = top_bm25(searcher, f.terms, &terms, s.k, pick, &spot).map_err(|e| self.tv(e))?;
+        let top = top_bm25(searcher, f.terms, &scored, s.k, pick).map_err(|e| self.tv(e))?;
         let mut hits = Vec::with_capacity(top.len());
         for (score, addr) in top {
             let seg = searcher.segment_reader(addr.segment_ord).segment_id();
@@ -1012,67 +942,56 @@ impl DiskIndex {
         Ok(hits)
     }
 
-    /// What the segments' term dictionaries say of `keys` (sorted) in the
-    /// `terms` field: each key's document frequency, as [`Searcher::doc_freq`]
-    /// counts it (the sum over segments), and where its postings are in each
-    /// segment. A segment never changes once written, so its answers are
-    /// remembered (see [`DfCache`]); long documents ask for thousands of
-    /// terms, most of them asked before.
-    fn term_spots(&self, searcher: &Searcher, keys: &[u64]) -> Result<TermSpots, IndexError> {
+    /// The document frequencies of `keys` (sorted) in the `terms` field, as
+    /// [`Searcher::doc_freq`] counts them: the sum over segments of what each
+    /// segment's term dictionary says. A segment never changes once written,
+    /// so its answers are remembered (see [`DfCache`]); long documents ask
+    /// for thousands of terms, most of them asked before.
+    fn doc_freqs(&self, searcher: &Searcher, keys: &[u64]) -> Result<Vec<u64>, IndexError> {
         let f = self.fields;
         let segments = searcher.segment_readers();
-        let mut out = TermSpots {
-            keys: keys.len(),
-            dfs: vec![0u64; keys.len()],
-            spots: vec![TermSpot::default(); keys.len() * segments.len()],
-        };
-        for (ord, seg) in segments.iter().enumerate() {
+        let mut dfs = vec![0u64; keys.len()];
+        for seg in segments {
             let id = seg.segment_id();
             let mut missing: Vec<usize> = Vec::new();
-            let here = &mut out.spots[ord * keys.len()..(ord + 1) * keys.len()];
             {
                 let cache = self.df_cache.lock().unwrap_or_else(|e| e.into_inner());
                 let known = cache.segments.get(&id);
                 for (i, t) in keys.iter().enumerate() {
                     match known.and_then(|m| m.get(t)) {
-                        Some(&spot) => here[i] = spot,
+                        Some(&d) => dfs[i] += u64::from(d),
                         None => missing.push(i),
                     }
                 }
             }
-            if !missing.is_empty() {
-                let inverted = seg.inverted_index(f.terms).map_err(|e| self.tv(e))?;
-                let look = |chunk: &[usize]| -> Result<Vec<TermSpot>, IndexError> {
-                    chunk
-                        .iter()
-                        .map(|&i| {
-                            let term = Term::from_field_text(f.terms, &term_token(keys[i]));
-                            let info = inverted
-                                .get_term_info(&term)
-                                .map_err(|e| self.tv(e.into()))?;
-                            Ok(TermSpot::of(info.as_ref()))
-                        })
-                        .collect()
-                };
-                let found: Vec<TermSpot> = if missing.len() >= PARALLEL_TERMS {
-                    use rayon::prelude::*;
-                    let parts: Result<Vec<Vec<TermSpot>>, IndexError> =
-                        missing.par_chunks(PARALLEL_TERMS / 2).map(look).collect();
-                    parts?.concat()
-                } else {
-                    look(&missing)?
-                };
-                for (&i, &spot) in missing.iter().zip(&found) {
-                    here[i] = spot;
-                }
-                let mut cache = self.df_cache.lock().unwrap_or_else(|e| e.into_inner());
-                let m = cache.segments.entry(id).or_default();
-                if m.len() + found.len() <= DF_CACHE_TERMS {
-                    m.extend(missing.iter().map(|&i| keys[i]).zip(found));
-                }
+            if missing.is_empty() {
+                continue;
             }
-            for (df, spot) in out.dfs.iter_mut().zip(here.iter()) {
-                *df += u64::from(spot.df);
+            let inverted = seg.inverted_index(f.terms).map_err(|e| self.tv(e))?;
+            let look = |chunk: &[usize]| -> Result<Vec<u32>, IndexError> {
+                chunk
+                    .iter()
+                    .map(|&i| {
+                        let term = Term::from_field_text(f.terms, &term_token(keys[i]));
+                        inverted.doc_freq(&term).map_err(|e| self.tv(e.into()))
+                    })
+                    .collect()
+            };
+            let found: Vec<u32> = if missing.len() >= PARALLEL_TERMS {
+                use rayon::prelude::*;
+                let parts: Result<Vec<Vec<u32>>, IndexError> =
+                    missing.par_chunks(PARALLEL_TERMS / 2).map(look).collect();
+                parts?.concat()
+            } else {
+                look(&missing)?
+            };
+            for (&i, &d) in missing.iter().zip(&found) {
+                dfs[i] += u64::from(d);
+            }
+            let mut cache = self.df_cache.lock().unwrap_or_else(|e| e.into_inner());
+            let m = cache.segments.entry(id).or_default();
+            if m.len() + found.len() <= DF_CACHE_TERMS {
+                m.extend(missing.iter().map(|&i| keys[i]).zip(found));
             }
         }
         // Segments merged away are forgotten.
@@ -1089,7 +1008,7 @@ impl DiskIndex {
             cache.keys.retain(|id, _| live.contains(id));
             cache.langs.retain(|id, _| live.contains(id));
         }
-        Ok(out)
+        Ok(dfs)
     }
 
     /// Total size of the index files in bytes.
@@ -1178,7 +1097,7 @@ mod tests {
             let searcher = ix.reader.searcher();
             // Twice: the second answer comes from what the first remembered.
             for _ in 0..2 {
-                let got = ix.term_spots(&searcher, &keys).unwrap();
+                let got = ix.doc_freqs(&searcher, &keys).unwrap();
                 let want: Vec<u64> = keys
                     .iter()
                     .map(|&t| {
@@ -1186,21 +1105,7 @@ mod tests {
                         searcher.doc_freq(&term).unwrap()
                     })
                     .collect();
-                assert_eq!(got.dfs, want);
-                // And where each segment keeps the postings.
-                for (ord, seg) in searcher.segment_readers().iter().enumerate() {
-                    let inverted = seg.inverted_index(ix.fields.terms).unwrap();
-                    for (k, &t) in keys.iter().enumerate() {
-                        let term = Term::from_field_text(ix.fields.terms, &term_token(t));
-                        let info = inverted.get_term_info(&term).unwrap();
-                        assert_eq!(got.get(ord, k), Some(TermSpot::of(info.as_ref())));
-                        let back = got.get(ord, k).and_then(TermSpot::info);
-                        assert_eq!(
-                            back.map(|i| (i.doc_freq, i.postings_range)),
-                            info.map(|i| (i.doc_freq, i.postings_range))
-                        );
-                    }
-                }
+                assert_eq!(got, want);
             }
         };
         // Several commits make several segments; a delete and new adds follow
@@ -1282,9 +1187,8 @@ mod tests {
             let mut keys: Vec<u64> = (0..1 + next(12)).map(|_| 1 + next(160)).collect();
             keys.sort_unstable();
             keys.dedup();
-            let spots = ix.term_spots(&searcher, &keys).unwrap();
-            let terms: Vec<(u64, u64)> =
-                spots.dfs.iter().zip(&keys).map(|(&d, &t)| (d, t)).collect();
+            let dfs = ix.doc_freqs(&searcher, &keys).unwrap();
+            let terms: Vec<(u64, u64)> = dfs.iter().zip(&keys).map(|(&d, &t)| (d, t)).collect();
             let of_segment =
                 |seg: &tantivy::SegmentReader| segment_langs(seg, ix.fields.lang).map(Arc::new);
             let all = LangPick {
@@ -1292,12 +1196,7 @@ mod tests {
                 filter: Langs::All,
                 per_lang: 0,
             };
-            // Postings found through the dictionary, and where the first
-            // lookups said they are: the same ranking.
-            let got = top_bm25(&searcher, ix.fields.terms, &terms, 6, all, &|_, _| None).unwrap();
-            let remembered = |seg: usize, k: usize| spots.get(seg, k);
-            let again = top_bm25(&searcher, ix.fields.terms, &terms, 6, all, &remembered).unwrap();
-            assert_eq!(got, again);
+            let got = top_bm25(&searcher, ix.fields.terms, &terms, 6, all).unwrap();
             let clauses: Vec<(Occur, Box<dyn Query>)> = keys
                 .iter()
                 .map(|&t| {
