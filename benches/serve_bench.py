@@ -242,7 +242,7 @@ def main():
         # their p99 is the noise any comparison of two builds has to beat.
         idle_p99 = [pct(lat2, 0.99)]
         for _ in range(args.idle_passes - 1):
-            (more, _, _, _), _ = measured()
+            more, _, _, _ = sequential()
             idle_p99.append(pct(more, 0.99))
 
         # ---- check throughput: the same checks from several clients at once
@@ -312,7 +312,7 @@ def main():
             % (
                 len(idle_p99),
                 ", ".join("%.1f" % ms(x) for x in idle_p99),
-                ms(sorted(idle_p99)[len(idle_p99) // 2]),
+                ms(pct(idle_p99, 0.5)),
             )
         )
     print(
