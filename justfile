@@ -62,6 +62,12 @@ bench-serve:
     cargo build --release
     python3 benches/serve_bench.py
 
+# Check latency of two builds served side by side, each check sent to both (paired: machine
+# drift hits both). Copy the reference build first, e.g. cp target/release/crossdup /tmp/crossdup-old.
+bench-serve-ab old:
+    cargo build --release
+    python3 benches/serve_ab.py --a {{old}} --b target/release/crossdup
+
 # A cluster run simulated on this machine: the stages of a scan as processes over 4 shards with
 # Apache DataFusion as the engine, compared with one scan (docs/scaling.md; pip install datafusion).
 shard-sim engine="datafusion":

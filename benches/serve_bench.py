@@ -67,13 +67,31 @@ def mixes(pool, n, rng):
     return out
 
 
-def start(binary, index):
+def articles(bench, n_checks, n_add, no_mix=False):
+    """The held-out checks, the articles to add (real files, then mixes
+    unless `no_mix`) and the number of mixes: the same for the same
+    arguments, from one seeded shuffle."""
+    rng = random.Random(1)
+    docs = load_corpora(bench)
+    rng.shuffle(docs)
+    checks, pool = docs[:n_checks], docs[n_checks:]
+    to_add = pool[:n_add]
+    n_mix = 0
+    if len(to_add) < n_add and not no_mix:
+        n_mix = n_add - len(to_add)
+        to_add = to_add + mixes(pool, n_mix, rng)
+        rng.shuffle(to_add)
+    return checks, to_add, n_mix
+
+
+def start(binary, index, env=None):
     p = subprocess.Popen(
         [binary, "serve", "--index", index, "--listen", "127.0.0.1:0"],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        env=env,
     )
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -126,16 +144,7 @@ def main():
     if not os.path.exists(args.bin):
         sys.exit("no %s: run `cargo build --release` first" % args.bin)
 
-    rng = random.Random(1)
-    docs = load_corpora(bench)
-    rng.shuffle(docs)
-    checks, pool = docs[: args.checks], docs[args.checks :]
-    to_add = pool[: args.add]
-    n_mix = 0
-    if len(to_add) < args.add and not args.no_mix:
-        n_mix = args.add - len(to_add)
-        to_add = to_add + mixes(pool, n_mix, rng)
-        rng.shuffle(to_add)
+    checks, to_add, n_mix = articles(bench, args.checks, args.add, args.no_mix)
     print(
         "corpora: %d files; adding %d (%d real, %d mixes), then %d checks"
         % (len(docs), len(to_add), len(to_add) - n_mix, n_mix, len(checks)),
