@@ -324,6 +324,20 @@ fn seeds_then_samples_match_as_they_arrive() {
     let r = server.req("DELETE", "/documents/it/harbour-fire.txt", None);
     r.assert_client_error(Some(404));
     assert_eq!(server.count(), n - 1);
+
+    // Each write above was committed alone, leaving small index segments;
+    // once writes pause for a few seconds they are merged into one, and
+    // checks search that one.
+    let segments = || server.get("/stats").json()["segments"].as_u64();
+    assert!(segments().is_some_and(|s| s > 1), "{:?}", segments());
+    let t = Instant::now();
+    while segments() != Some(1) {
+        assert!(t.elapsed() < Duration::from_secs(60), "{:?}", segments());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(server.count(), n - 1);
+    let r = server.get("/documents/en/harbour-fire.txt/matches");
+    assert_eq!(r.status, 200, "{}", r.body);
     server.assert_no_panic();
 }
 

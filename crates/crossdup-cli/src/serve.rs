@@ -54,6 +54,14 @@ pub struct ServeArgs {
 /// How often the service looks for merged index segments to search.
 const REFRESH_EVERY: Duration = Duration::from_secs(1);
 
+/// How long writes pause before the small index segments they left are
+/// merged into one (see [`Archive::merge_small_segments`]).
+const IDLE_MERGE_AFTER: Duration = Duration::from_secs(5);
+
+/// When the last batch of writes was committed, while the small segments it
+/// may have left are not merged yet (`None` once they are).
+type LastWrite = Arc<std::sync::Mutex<Option<Instant>>>;
+
 /// Longest accepted document id, in bytes.
 const MAX_ID: usize = 1024;
 
@@ -123,12 +131,15 @@ async fn serve(args: ServeArgs) -> Result<u8> {
         archive.commit()?;
     }
     let (tx, rx) = mpsc::channel::<Op>(1024);
+    // Written before this start, maybe: the first pause merges what is small.
+    let last_write: LastWrite = Arc::new(std::sync::Mutex::new(Some(Instant::now())));
     let writer = {
         let archive = archive.clone();
         let max_batch = args.max_batch.max(1);
+        let last_write = last_write.clone();
         std::thread::Builder::new()
             .name("crossdup-writer".into())
-            .spawn(move || writer_loop(&archive, rx, max_batch))
+            .spawn(move || writer_loop(&archive, rx, max_batch, &last_write))
             .context("starting the writer thread")?
     };
     let retention = args.keep_days.map(|days| {
@@ -145,7 +156,8 @@ async fn serve(args: ServeArgs) -> Result<u8> {
         })
     });
     // Merges end after the commit that started them; searches see their
-    // (fewer, larger) segments once the reader is refreshed.
+    // (fewer, larger) segments once the reader is refreshed. Once writes
+    // pause, the small segments they left are merged.
     let refresher = {
         let archive = archive.clone();
         tokio::spawn(async move {
@@ -153,6 +165,27 @@ async fn serve(args: ServeArgs) -> Result<u8> {
             let mut failed = false;
             loop {
                 every.tick().await;
+                let paused = |lw: &LastWrite| {
+                    lw.lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .is_some_and(|t| t.elapsed() >= IDLE_MERGE_AFTER)
+                };
+                if paused(&last_write) {
+                    let a = archive.clone();
+                    let r = tokio::task::spawn_blocking(move || a.merge_small_segments()).await;
+                    // Started (or refused while another merge runs): look
+                    // again at the next tick. Nothing to do, or failed: done
+                    // until the next write.
+                    if !matches!(r, Ok(Ok(n)) if n > 0) {
+                        if let Ok(Err(e)) = &r {
+                            eprintln!("crossdup: merging small index segments failed: {e}");
+                        }
+                        let mut lw = last_write.lock().unwrap_or_else(|e| e.into_inner());
+                        if lw.is_some_and(|t| t.elapsed() >= IDLE_MERGE_AFTER) {
+                            *lw = None;
+                        }
+                    }
+                }
                 let a = archive.clone();
                 let r = tokio::task::spawn_blocking(move || a.refresh()).await;
                 if let Ok(Err(e)) = r {
@@ -559,7 +592,12 @@ fn settle<T>(
     }
 }
 
-fn writer_loop(archive: &Archive, mut rx: mpsc::Receiver<Op>, max_batch: usize) {
+fn writer_loop(
+    archive: &Archive,
+    mut rx: mpsc::Receiver<Op>,
+    max_batch: usize,
+    last_write: &LastWrite,
+) {
     let mut carry: Option<Op> = None;
     loop {
         let first = match carry.take() {
@@ -664,6 +702,7 @@ fn writer_loop(archive: &Archive, mut rx: mpsc::Receiver<Op>, max_batch: usize) 
             eprintln!("crossdup: commit failed: {e}");
             let _ = archive.index().rollback();
         }
+        *last_write.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
         for p in pending {
             match p {
                 Pending::Add(r, tx) => {

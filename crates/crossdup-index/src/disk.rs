@@ -204,6 +204,11 @@ struct DfCache {
 /// Most terms remembered per segment (about 16 bytes each).
 const DF_CACHE_TERMS: usize = 4_000_000;
 
+/// Segments of fewer documents than this are small (see
+/// [`DiskIndex::merge_small_segments`]); tantivy's merge policy puts them all
+/// on its lowest level.
+pub const SMALL_SEGMENT_DOCS: u32 = 10_000;
+
 fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
     let id = b.add_text_field("id", STRING | STORED);
@@ -599,6 +604,13 @@ impl DiskIndex {
     /// Makes every write so far durable and visible.
     pub fn commit(&self) -> Result<(), IndexError> {
         self.with_writer(|w| w.commit().map(|_| ()))?;
+        self.lower_merges();
+        let _g = self.reload.write().unwrap_or_else(|e| e.into_inner());
+        self.reader.reload().map_err(|e| self.tv(e))
+    }
+
+    /// Lowers the priority of the current writer's merge threads, once.
+    fn lower_merges(&self) {
         if !self
             .merges_lowered
             .load(std::sync::atomic::Ordering::Relaxed)
@@ -607,8 +619,40 @@ impl DiskIndex {
             self.merges_lowered
                 .store(true, std::sync::atomic::Ordering::Relaxed);
         }
-        let _g = self.reload.write().unwrap_or_else(|e| e.into_inner());
-        self.reader.reload().map_err(|e| self.tv(e))
+    }
+
+    /// Starts merging the committed segments of fewer than
+    /// [`SMALL_SEGMENT_DOCS`] documents into one, in the background (the
+    /// writer's merge threads, at their low priority), when there are two or
+    /// more of them. Returns how many segments it asked to merge: 0 when there
+    /// was nothing to do. If one of them is already being merged, tantivy
+    /// refuses the merge and nothing changes: ask again later. Searches see
+    /// the merged segment after [`DiskIndex::refresh`].
+    ///
+    /// tantivy's merge policy joins the small segments (one per commit) only 8
+    /// at a time, so an index whose writes pause keeps up to 7 of them, and
+    /// each search visits every segment. A service calls this once writes
+    /// pause; at most `7 * SMALL_SEGMENT_DOCS` documents are rewritten.
+    pub fn merge_small_segments(&self) -> Result<usize, IndexError> {
+        let metas = self
+            .index
+            .searchable_segment_metas()
+            .map_err(|e| self.tv(e))?;
+        let small: Vec<SegmentId> = metas
+            .iter()
+            .filter(|m| m.num_docs() < SMALL_SEGMENT_DOCS)
+            .map(|m| m.id())
+            .collect();
+        if small.len() < 2 {
+            return Ok(0);
+        }
+        // The merge goes on without anyone waiting for its outcome.
+        self.with_writer(|w| {
+            drop(w.merge(&small));
+            Ok(())
+        })?;
+        self.lower_merges();
+        Ok(small.len())
     }
 
     /// Shows searches the segments merged since the last commit or refresh
@@ -1153,6 +1197,41 @@ mod tests {
         assert_eq!(ix.len(), 12);
         assert!(ix.get("d1-2").unwrap().is_some());
         assert!(!ix.refresh().unwrap(), "already searched");
+    }
+
+    #[test]
+    fn small_segments_are_merged_into_one_on_request() {
+        let dir = tempfile::tempdir().unwrap();
+        let ix = DiskIndex::open_or_create(&dir.path().join("ix")).unwrap();
+        ix.add(&doc("first", "x"), &[(1, 1)]).unwrap();
+        ix.commit().unwrap();
+        assert_eq!(ix.merge_small_segments().unwrap(), 0, "one segment");
+        for round in 1..4u64 {
+            for i in 0..3u64 {
+                ix.add(&doc(&format!("d{round}-{i}"), "x"), &[(round, 1)])
+                    .unwrap();
+            }
+            ix.commit().unwrap();
+        }
+        ix.delete("d2-0").unwrap();
+        ix.commit().unwrap();
+        assert_eq!(ix.segments(), 4);
+        assert_eq!(ix.merge_small_segments().unwrap(), 4);
+        // The merge runs in the background; a refresh shows its result.
+        let start = std::time::Instant::now();
+        while ix.segments() > 1 {
+            assert!(start.elapsed().as_secs() < 60, "merge did not end");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            ix.refresh().unwrap();
+        }
+        assert_eq!(ix.len(), 9);
+        assert!(ix.get("d3-2").unwrap().is_some());
+        assert!(ix.get("d2-0").unwrap().is_none());
+        assert_eq!(ix.merge_small_segments().unwrap(), 0, "nothing left");
+        // What the merge wrote is committed: a new opening sees one segment.
+        drop(ix);
+        let again = DiskIndex::open_or_create(&dir.path().join("ix")).unwrap();
+        assert_eq!((again.segments(), again.len()), (1, 9));
     }
 
     #[test]

@@ -389,6 +389,17 @@ impl Archive {
         Ok(self.index.refresh()?)
     }
 
+    /// Starts merging the index's small segments (each commit makes one) into
+    /// one, in the background, when there are two or more; returns how many
+    /// it asked to merge (0: nothing to do). If one of them is being merged
+    /// already, the request is refused without effect: ask again later.
+    /// tantivy merges them only 8 at a time, so an archive whose writes
+    /// pause keeps up to 7, and every check searches each. A service calls
+    /// this once writes pause, then [`Archive::refresh`] shows the result.
+    pub fn merge_small_segments(&self) -> Result<usize, ArchiveError> {
+        Ok(self.index.merge_small_segments()?)
+    }
+
     /// Deletes a document; returns whether it was there. Durable after commit.
     pub fn delete(&self, id: &str) -> Result<bool, ArchiveError> {
         let had = self.index.get(id)?.is_some();
