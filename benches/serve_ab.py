@@ -96,7 +96,7 @@ def main():
     if not os.path.isdir(bench):
         sys.exit("no %s: nothing to benchmark" % bench)
 
-    checks, to_add, _ = articles(bench, args.checks, args.add, args.no_mix)
+    checks, to_add, _, _ = articles(bench, args.checks, args.add, args.no_mix)
     envs = [environment(args.a_env), environment(args.b_env)]
     tmp = tempfile.TemporaryDirectory(prefix="crossdup-serve-ab-")
     procs = []

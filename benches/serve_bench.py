@@ -69,8 +69,8 @@ def mixes(pool, n, rng):
 
 def articles(bench, n_checks, n_add, no_mix=False):
     """The held-out checks, the articles to add (real files, then mixes
-    unless `no_mix`) and the number of mixes: the same for the same
-    arguments, from one seeded shuffle."""
+    unless `no_mix`), the number of mixes and the number of files read: the
+    same for the same arguments, from one seeded shuffle."""
     rng = random.Random(1)
     docs = load_corpora(bench)
     rng.shuffle(docs)
@@ -81,7 +81,7 @@ def articles(bench, n_checks, n_add, no_mix=False):
         n_mix = n_add - len(to_add)
         to_add = to_add + mixes(pool, n_mix, rng)
         rng.shuffle(to_add)
-    return checks, to_add, n_mix
+    return checks, to_add, n_mix, len(docs)
 
 
 def start(binary, index, env=None):
@@ -144,10 +144,10 @@ def main():
     if not os.path.exists(args.bin):
         sys.exit("no %s: run `cargo build --release` first" % args.bin)
 
-    checks, to_add, n_mix = articles(bench, args.checks, args.add, args.no_mix)
+    checks, to_add, n_mix, n_files = articles(bench, args.checks, args.add, args.no_mix)
     print(
         "corpora: %d files; adding %d (%d real, %d mixes), then %d checks"
-        % (len(docs), len(to_add), len(to_add) - n_mix, n_mix, len(checks)),
+        % (n_files, len(to_add), len(to_add) - n_mix, n_mix, len(checks)),
         flush=True,
     )
 
