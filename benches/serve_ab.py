@@ -35,7 +35,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from serve_bench import articles, pct, request, start  # noqa: E402
+from serve_bench import articles, pct, request, start, stop  # noqa: E402
 
 
 def environment(pairs):
@@ -155,11 +155,7 @@ def main():
             print("pass %d: %s | %s" % (k + 1, line[0], line[1]), flush=True)
     finally:
         for p in procs:
-            p.terminate()
-            try:
-                p.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                p.kill()
+            stop(p)
         tmp.cleanup()
 
     ratios = [b / a for a, b in p99s]

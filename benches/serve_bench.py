@@ -106,6 +106,15 @@ def start(binary, index, env=None):
     sys.exit("crossdup serve did not start")
 
 
+def stop(proc):
+    """Stops a server started by start(): SIGTERM, then SIGKILL after 60 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 def request(conn, method, path, body=None):
     data = None if body is None else json.dumps(body).encode()
     conn.request(method, path, data, {"Content-Type": "application/json"})
@@ -280,11 +289,7 @@ def main():
             t.join()
         tp_s = time.perf_counter() - t1
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
         tmp.cleanup()
 
     ms = lambda x: x * 1000.0
