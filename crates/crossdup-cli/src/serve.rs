@@ -62,6 +62,12 @@ const IDLE_MERGE_AFTER: Duration = Duration::from_secs(5);
 /// may have left are not merged yet (`None` once they are).
 type LastWrite = Arc<std::sync::Mutex<Option<Instant>>>;
 
+/// Whether writes have paused long enough for the small segments they left
+/// to be merged.
+fn paused(last: &Option<Instant>) -> bool {
+    last.is_some_and(|t| t.elapsed() >= IDLE_MERGE_AFTER)
+}
+
 /// Longest accepted document id, in bytes.
 const MAX_ID: usize = 1024;
 
@@ -165,12 +171,7 @@ async fn serve(args: ServeArgs) -> Result<u8> {
             let mut failed = false;
             loop {
                 every.tick().await;
-                let paused = |lw: &LastWrite| {
-                    lw.lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .is_some_and(|t| t.elapsed() >= IDLE_MERGE_AFTER)
-                };
-                if paused(&last_write) {
+                if paused(&last_write.lock().unwrap_or_else(|e| e.into_inner())) {
                     let a = archive.clone();
                     let r = tokio::task::spawn_blocking(move || a.merge_small_segments()).await;
                     // Started (or refused while another merge runs): look
@@ -181,7 +182,7 @@ async fn serve(args: ServeArgs) -> Result<u8> {
                             eprintln!("crossdup: merging small index segments failed: {e}");
                         }
                         let mut lw = last_write.lock().unwrap_or_else(|e| e.into_inner());
-                        if lw.is_some_and(|t| t.elapsed() >= IDLE_MERGE_AFTER) {
+                        if paused(&lw) {
                             *lw = None;
                         }
                     }
