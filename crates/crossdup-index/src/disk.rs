@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, DocSetCollector, TopDocs};
+use tantivy::postings::TermInfo;
 use tantivy::query::{AllQuery, TermQuery};
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST, INDEXED, STORED,
@@ -190,19 +191,61 @@ pub struct DiskIndex {
 }
 
 /// What is remembered of each segment (a segment never changes once
-/// written): the document frequencies of search terms, as its term
-/// dictionary gives them, and the id and language of the documents that
+/// written): where its term dictionary places search terms (their
+/// document frequencies and postings), and the id and language of the documents that
 /// searches returned, so that a hit seen before is named without reading
 /// (and decompressing) its stored text again.
 #[derive(Default)]
 struct DfCache {
-    segments: FxHashMap<SegmentId, FxHashMap<u64, u32>>,
+    segments: FxHashMap<SegmentId, FxHashMap<u64, TermAt>>,
     keys: FxHashMap<SegmentId, FxHashMap<tantivy::DocId, (String, String)>>,
     langs: FxHashMap<SegmentId, Arc<SegLangs>>,
 }
 
-/// Most terms remembered per segment (about 16 bytes each).
-const DF_CACHE_TERMS: usize = 4_000_000;
+/// Most terms remembered per segment (about 32 bytes each).
+const DF_CACHE_TERMS: usize = 2_000_000;
+
+/// What a segment's term dictionary says of a term, compactly: its document
+/// frequency (zero when the segment lacks it) and where its postings lie.
+/// With it, a search opens the postings without asking the dictionary again.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct TermAt {
+    df: u32,
+    len: u32,
+    start: u64,
+}
+
+impl TermAt {
+    fn of(info: Option<TermInfo>) -> TermAt {
+        match info {
+            Some(i) => TermAt {
+                df: i.doc_freq,
+                len: i.postings_range.len() as u32,
+                start: i.postings_range.start as u64,
+            },
+            None => TermAt::default(),
+        }
+    }
+
+    /// The term's [`TermInfo`], if the segment has the term. The terms field
+    /// keeps no positions, so their range is left empty.
+    fn info(self) -> Option<TermInfo> {
+        let start = self.start as usize;
+        (self.df > 0).then(|| TermInfo {
+            doc_freq: self.df,
+            postings_range: start..start + self.len as usize,
+            positions_range: 0..0,
+        })
+    }
+}
+
+/// The answers of [`DiskIndex::doc_freqs`]: for each key, its document
+/// frequency over all segments, and for each segment (in the searcher's
+/// order) and key, the key's [`TermAt`].
+struct DocFreqs {
+    dfs: Vec<u64>,
+    at: Vec<Vec<TermAt>>,
+}
 
 /// Segments of fewer documents than this are small (see
 /// [`DiskIndex::merge_small_segments`]); tantivy's merge policy puts them all
@@ -241,7 +284,7 @@ fn schema() -> (Schema, Fields) {
 
 /// The `k` documents of `searcher` scoring best by BM25 for the OR of the
 /// `terms` of `field` (each with its document frequency over all segments,
-/// as `(df, key)`): the ranking of tantivy's `TopDocs` for a `BooleanQuery`
+/// as `(df, key)`; `at[s][t]` places term `t` in segment `s`): the ranking of tantivy's `TopDocs` for a `BooleanQuery`
 /// of `Should` term clauses (same idf, field norms and tie-break by address),
 /// computed by walking each term's postings. The terms here are rare, their
 /// postings short: summing them is cheaper than the union with block-max
@@ -250,6 +293,7 @@ fn top_bm25(
     searcher: &Searcher,
     field: Field,
     terms: &[(u64, u64)],
+    at: &[Vec<TermAt>],
     k: usize,
     langs: LangPick<'_>,
 ) -> tantivy::Result<Vec<(f32, tantivy::DocAddress)>> {
@@ -267,15 +311,10 @@ fn top_bm25(
         return Ok(Vec::new());
     }
     let avg = total_tokens as f32 / total_docs as f32;
-    let weighted: Vec<(Term, Bm25Weight)> = terms
+    let weighted: Vec<Bm25Weight> = terms
         .iter()
-        .map(|&(df, t)| {
-            let term = Term::from_field_text(field, &term_token(t));
-            let df = df.min(total_docs);
-            (
-                term,
-                Bm25Weight::for_one_term_without_explain(df, total_docs, avg),
-            )
+        .map(|&(df, _)| {
+            Bm25Weight::for_one_term_without_explain(df.min(total_docs), total_docs, avg)
         })
         .collect();
     let by_lang = langs.filter != Langs::All || langs.per_lang > 0;
@@ -290,11 +329,12 @@ fn top_bm25(
             .get_field(field)?
             .unwrap_or_else(|| FieldNormReader::constant(seg.max_doc(), 1));
         acc.clear();
-        for (term, w) in &weighted {
-            let Some(mut postings) = inverted.read_postings(term, IndexRecordOption::WithFreqs)?
-            else {
+        for (w, place) in weighted.iter().zip(&at[ord]) {
+            let Some(info) = place.info() else {
                 continue;
             };
+            let mut postings =
+                inverted.read_postings_from_terminfo(&info, IndexRecordOption::WithFreqs)?;
             let mut doc = postings.doc();
             while doc != TERMINATED {
                 if !seg.is_deleted(doc) {
@@ -886,8 +926,8 @@ impl DiskIndex {
             .collect();
         keys.sort_unstable();
         keys.dedup();
-        let dfs = self.doc_freqs(&searcher, &keys)?;
-        let one = |s: &TermSearch<'_>| self.run_search(&searcher, s, &keys, &dfs, want_doc);
+        let freqs = self.doc_freqs(&searcher, &keys)?;
+        let one = |s: &TermSearch<'_>| self.run_search(&searcher, s, &keys, &freqs, want_doc);
         if searches.len() > 1 {
             use rayon::prelude::*;
             searches.par_iter().map(one).collect()
@@ -897,31 +937,41 @@ impl DiskIndex {
     }
 
     /// One search of [`DiskIndex::search_all_keys`], with the document
-    /// frequencies `dfs` of the sorted `keys`.
+    /// frequencies and places `freqs` of the sorted `keys`.
     fn run_search(
         &self,
         searcher: &Searcher,
         s: &TermSearch<'_>,
         keys: &[u64],
-        dfs: &[u64],
+        freqs: &DocFreqs,
         want_doc: &(dyn Fn(&str) -> bool + Sync),
     ) -> Result<Vec<KeyHit>, IndexError> {
         let f = self.fields;
         let n = searcher.num_docs().max(1);
-        let mut scored: Vec<(u64, u64)> = Vec::new();
+        // (df, key, position in `keys`)
+        let mut scored: Vec<(u64, u64, usize)> = Vec::new();
         for &(t, _) in s.terms {
-            let df = keys.binary_search(&t).map(|i| dfs[i]).unwrap_or(0);
+            let Ok(i) = keys.binary_search(&t) else {
+                continue;
+            };
+            let df = freqs.dfs[i];
             // Terms nobody has, or almost everybody has, do not help.
             if df < s.min_df.max(1) || (df as f64) > (n as f64 * 0.05).max(50.0) {
                 continue;
             }
-            scored.push((df, t));
+            scored.push((df, t, i));
         }
-        scored.sort_by_key(|(df, _)| *df);
+        scored.sort_by_key(|&(df, _, _)| df);
         scored.truncate(s.max_terms);
         if scored.is_empty() {
             return Ok(Vec::new());
         }
+        let at: Vec<Vec<TermAt>> = freqs
+            .at
+            .iter()
+            .map(|seg| scored.iter().map(|&(_, _, i)| seg[i]).collect())
+            .collect();
+        let scored: Vec<(u64, u64)> = scored.iter().map(|&(df, t, _)| (df, t)).collect();
         let of_segment = |seg: &tantivy::SegmentReader| -> tantivy::Result<Arc<SegLangs>> {
             let id = seg.segment_id();
             let cache = |c: &DfCache| c.langs.get(&id).cloned();
@@ -941,7 +991,7 @@ impl DiskIndex {
             filter: s.langs,
             per_lang: s.per_lang,
         };
-        let top = top_bm25(searcher, f.terms, &scored, s.k, pick).map_err(|e| self.tv(e))?;
+        let top = top_bm25(searcher, f.terms, &scored, &at, s.k, pick).map_err(|e| self.tv(e))?;
         let mut hits = Vec::with_capacity(top.len());
         for (score, addr) in top {
             let seg = searcher.segment_reader(addr.segment_ord).segment_id();
@@ -988,55 +1038,62 @@ impl DiskIndex {
 
     /// The document frequencies of `keys` (sorted) in the `terms` field, as
     /// [`Searcher::doc_freq`] counts them: the sum over segments of what each
-    /// segment's term dictionary says. A segment never changes once written,
-    /// so its answers are remembered (see [`DfCache`]); long documents ask
-    /// for thousands of terms, most of them asked before.
-    fn doc_freqs(&self, searcher: &Searcher, keys: &[u64]) -> Result<Vec<u64>, IndexError> {
+    /// segment's term dictionary says; and where each segment keeps each
+    /// key. A segment never changes once written, so its answers are
+    /// remembered (see [`DfCache`]); long documents ask for thousands of
+    /// terms, most of them asked before.
+    fn doc_freqs(&self, searcher: &Searcher, keys: &[u64]) -> Result<DocFreqs, IndexError> {
         let f = self.fields;
         let segments = searcher.segment_readers();
         let mut dfs = vec![0u64; keys.len()];
+        let mut all_at = Vec::with_capacity(segments.len());
         for seg in segments {
             let id = seg.segment_id();
+            let mut at = vec![TermAt::default(); keys.len()];
             let mut missing: Vec<usize> = Vec::new();
             {
                 let cache = self.df_cache.lock().unwrap_or_else(|e| e.into_inner());
                 let known = cache.segments.get(&id);
                 for (i, t) in keys.iter().enumerate() {
                     match known.and_then(|m| m.get(t)) {
-                        Some(&d) => dfs[i] += u64::from(d),
+                        Some(&a) => at[i] = a,
                         None => missing.push(i),
                     }
                 }
             }
-            if missing.is_empty() {
-                continue;
+            if !missing.is_empty() {
+                let inverted = seg.inverted_index(f.terms).map_err(|e| self.tv(e))?;
+                let look = |chunk: &[usize]| -> Result<Vec<TermAt>, IndexError> {
+                    chunk
+                        .iter()
+                        .map(|&i| {
+                            let term = Term::from_field_text(f.terms, &term_token(keys[i]));
+                            let info = inverted.get_term_info(&term);
+                            info.map(TermAt::of).map_err(|e| self.tv(e.into()))
+                        })
+                        .collect()
+                };
+                let found: Vec<TermAt> = if missing.len() >= PARALLEL_TERMS {
+                    use rayon::prelude::*;
+                    let parts: Result<Vec<Vec<TermAt>>, IndexError> =
+                        missing.par_chunks(PARALLEL_TERMS / 2).map(look).collect();
+                    parts?.concat()
+                } else {
+                    look(&missing)?
+                };
+                for (&i, &a) in missing.iter().zip(&found) {
+                    at[i] = a;
+                }
+                let mut cache = self.df_cache.lock().unwrap_or_else(|e| e.into_inner());
+                let m = cache.segments.entry(id).or_default();
+                if m.len() + found.len() <= DF_CACHE_TERMS {
+                    m.extend(missing.iter().map(|&i| keys[i]).zip(found));
+                }
             }
-            let inverted = seg.inverted_index(f.terms).map_err(|e| self.tv(e))?;
-            let look = |chunk: &[usize]| -> Result<Vec<u32>, IndexError> {
-                chunk
-                    .iter()
-                    .map(|&i| {
-                        let term = Term::from_field_text(f.terms, &term_token(keys[i]));
-                        inverted.doc_freq(&term).map_err(|e| self.tv(e.into()))
-                    })
-                    .collect()
-            };
-            let found: Vec<u32> = if missing.len() >= PARALLEL_TERMS {
-                use rayon::prelude::*;
-                let parts: Result<Vec<Vec<u32>>, IndexError> =
-                    missing.par_chunks(PARALLEL_TERMS / 2).map(look).collect();
-                parts?.concat()
-            } else {
-                look(&missing)?
-            };
-            for (&i, &d) in missing.iter().zip(&found) {
-                dfs[i] += u64::from(d);
+            for (d, a) in dfs.iter_mut().zip(&at) {
+                *d += u64::from(a.df);
             }
-            let mut cache = self.df_cache.lock().unwrap_or_else(|e| e.into_inner());
-            let m = cache.segments.entry(id).or_default();
-            if m.len() + found.len() <= DF_CACHE_TERMS {
-                m.extend(missing.iter().map(|&i| keys[i]).zip(found));
-            }
+            all_at.push(at);
         }
         // Segments merged away are forgotten.
         let mut cache = self.df_cache.lock().unwrap_or_else(|e| e.into_inner());
@@ -1052,7 +1109,7 @@ impl DiskIndex {
             cache.keys.retain(|id, _| live.contains(id));
             cache.langs.retain(|id, _| live.contains(id));
         }
-        Ok(dfs)
+        Ok(DocFreqs { dfs, at: all_at })
     }
 
     /// Total size of the index files in bytes.
@@ -1142,14 +1199,24 @@ mod tests {
             // Twice: the second answer comes from what the first remembered.
             for _ in 0..2 {
                 let got = ix.doc_freqs(&searcher, &keys).unwrap();
+                let term = |t: u64| Term::from_field_text(ix.fields.terms, &term_token(t));
                 let want: Vec<u64> = keys
                     .iter()
-                    .map(|&t| {
-                        let term = Term::from_field_text(ix.fields.terms, &term_token(t));
-                        searcher.doc_freq(&term).unwrap()
-                    })
+                    .map(|&t| searcher.doc_freq(&term(t)).unwrap())
                     .collect();
-                assert_eq!(got, want);
+                assert_eq!(got.dfs, want);
+                // And where each segment keeps each key's postings.
+                assert_eq!(got.at.len(), searcher.segment_readers().len());
+                for (seg, at) in searcher.segment_readers().iter().zip(&got.at) {
+                    let inverted = seg.inverted_index(ix.fields.terms).unwrap();
+                    for (&t, a) in keys.iter().zip(at) {
+                        let info = inverted.get_term_info(&term(t)).unwrap();
+                        assert_eq!(
+                            a.info().map(|i| i.postings_range),
+                            info.map(|i| i.postings_range)
+                        );
+                    }
+                }
             }
         };
         // Several commits make several segments; a delete and new adds follow
@@ -1266,8 +1333,9 @@ mod tests {
             let mut keys: Vec<u64> = (0..1 + next(12)).map(|_| 1 + next(160)).collect();
             keys.sort_unstable();
             keys.dedup();
-            let dfs = ix.doc_freqs(&searcher, &keys).unwrap();
-            let terms: Vec<(u64, u64)> = dfs.iter().zip(&keys).map(|(&d, &t)| (d, t)).collect();
+            let freqs = ix.doc_freqs(&searcher, &keys).unwrap();
+            let terms: Vec<(u64, u64)> =
+                freqs.dfs.iter().zip(&keys).map(|(&d, &t)| (d, t)).collect();
             let of_segment =
                 |seg: &tantivy::SegmentReader| segment_langs(seg, ix.fields.lang).map(Arc::new);
             let all = LangPick {
@@ -1275,7 +1343,7 @@ mod tests {
                 filter: Langs::All,
                 per_lang: 0,
             };
-            let got = top_bm25(&searcher, ix.fields.terms, &terms, 6, all).unwrap();
+            let got = top_bm25(&searcher, ix.fields.terms, &terms, &freqs.at, 6, all).unwrap();
             let clauses: Vec<(Occur, Box<dyn Query>)> = keys
                 .iter()
                 .map(|&t| {
