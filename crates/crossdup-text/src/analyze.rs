@@ -130,7 +130,7 @@ pub enum AnalyzeError {
 
 /// Text size from which a document is analysed on every core: its lines'
 /// noise cues, its paragraphs, and (in crossdup-match) its sentence profiles.
-pub const PARALLEL_BYTES: usize = 16 * 1024;
+pub const PARALLEL_BYTES: usize = 8 * 1024;
 
 /// Runs the pipeline on one document.
 ///
