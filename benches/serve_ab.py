@@ -113,10 +113,27 @@ def main():
             proc, host, port = start(binary, ix, env)
             procs.append(proc)
             conns.append(http.client.HTTPConnection(host, port, timeout=120))
-        segments = []
-        for c in conns:
-            st, body = request(c, "GET", "/stats")
-            segments.append(json.loads(body).get("segments") if st == 200 else None)
+
+        def stats_now():
+            out = []
+            for c in conns:
+                st, body = request(c, "GET", "/stats")
+                got = json.loads(body) if st == 200 else {}
+                out.append((got.get("segments"), got.get("size_bytes")))
+            return out
+
+        # A server merges the small segments it opens with once it has been
+        # idle a few seconds: time the checks only after that, once segment
+        # counts and index sizes (a merge writes files, then drops the old
+        # ones) have not changed for 10 s.
+        started, now, stable = time.time(), stats_now(), 0
+        while time.time() - started < 600:
+            time.sleep(1)
+            last, now = now, stats_now()
+            stable = stable + 1 if now == last else 0
+            if stable >= 10 and time.time() - started >= 10:
+                break
+        segments = [n for n, _ in now]
 
         def one(side, id_, text):
             t = time.perf_counter()
