@@ -141,6 +141,10 @@ impl Langs<'_> {
 /// parallel.
 const PARALLEL_TERMS: usize = 512;
 
+/// Keys of a search from which the segments' dictionaries are asked in
+/// parallel (see [`DiskIndex::doc_freqs`]).
+const PARALLEL_SEGMENT_KEYS: usize = 64;
+
 /// A search hit.
 #[derive(Clone, Debug)]
 pub struct Hit {
@@ -1045,9 +1049,9 @@ impl DiskIndex {
     fn doc_freqs(&self, searcher: &Searcher, keys: &[u64]) -> Result<DocFreqs, IndexError> {
         let f = self.fields;
         let segments = searcher.segment_readers();
-        let mut dfs = vec![0u64; keys.len()];
-        let mut all_at = Vec::with_capacity(segments.len());
-        for seg in segments {
+        // Where one segment keeps the keys: remembered, or asked of its
+        // dictionary (and then remembered).
+        let places = |seg: &tantivy::SegmentReader| -> Result<Vec<TermAt>, IndexError> {
             let id = seg.segment_id();
             let mut at = vec![TermAt::default(); keys.len()];
             let mut missing: Vec<usize> = Vec::new();
@@ -1061,39 +1065,52 @@ impl DiskIndex {
                     }
                 }
             }
-            if !missing.is_empty() {
-                let inverted = seg.inverted_index(f.terms).map_err(|e| self.tv(e))?;
-                let look = |chunk: &[usize]| -> Result<Vec<TermAt>, IndexError> {
-                    chunk
-                        .iter()
-                        .map(|&i| {
-                            let term = Term::from_field_text(f.terms, &term_token(keys[i]));
-                            let info = inverted.get_term_info(&term);
-                            info.map(TermAt::of).map_err(|e| self.tv(e.into()))
-                        })
-                        .collect()
-                };
-                let found: Vec<TermAt> = if missing.len() >= PARALLEL_TERMS {
-                    use rayon::prelude::*;
-                    let parts: Result<Vec<Vec<TermAt>>, IndexError> =
-                        missing.par_chunks(PARALLEL_TERMS / 2).map(look).collect();
-                    parts?.concat()
-                } else {
-                    look(&missing)?
-                };
-                for (&i, &a) in missing.iter().zip(&found) {
-                    at[i] = a;
-                }
-                let mut cache = self.df_cache.lock().unwrap_or_else(|e| e.into_inner());
-                let m = cache.segments.entry(id).or_default();
-                if m.len() + found.len() <= DF_CACHE_TERMS {
-                    m.extend(missing.iter().map(|&i| keys[i]).zip(found));
-                }
+            if missing.is_empty() {
+                return Ok(at);
             }
-            for (d, a) in dfs.iter_mut().zip(&at) {
+            let inverted = seg.inverted_index(f.terms).map_err(|e| self.tv(e))?;
+            let look = |chunk: &[usize]| -> Result<Vec<TermAt>, IndexError> {
+                chunk
+                    .iter()
+                    .map(|&i| {
+                        let term = Term::from_field_text(f.terms, &term_token(keys[i]));
+                        let info = inverted.get_term_info(&term);
+                        info.map(TermAt::of).map_err(|e| self.tv(e.into()))
+                    })
+                    .collect()
+            };
+            let found: Vec<TermAt> = if missing.len() >= PARALLEL_TERMS {
+                use rayon::prelude::*;
+                let parts: Result<Vec<Vec<TermAt>>, IndexError> =
+                    missing.par_chunks(PARALLEL_TERMS / 2).map(look).collect();
+                parts?.concat()
+            } else {
+                look(&missing)?
+            };
+            for (&i, &a) in missing.iter().zip(&found) {
+                at[i] = a;
+            }
+            let mut cache = self.df_cache.lock().unwrap_or_else(|e| e.into_inner());
+            let m = cache.segments.entry(id).or_default();
+            if m.len() + found.len() <= DF_CACHE_TERMS {
+                m.extend(missing.iter().map(|&i| keys[i]).zip(found));
+            }
+            Ok(at)
+        };
+        // Several segments are asked at once: right after many small
+        // commits, a long query's unseen keys are looked up in each.
+        let all_at: Vec<Vec<TermAt>> = if segments.len() > 1 && keys.len() >= PARALLEL_SEGMENT_KEYS
+        {
+            use rayon::prelude::*;
+            segments.par_iter().map(places).collect::<Result<_, _>>()?
+        } else {
+            segments.iter().map(places).collect::<Result<_, _>>()?
+        };
+        let mut dfs = vec![0u64; keys.len()];
+        for at in &all_at {
+            for (d, a) in dfs.iter_mut().zip(at) {
                 *d += u64::from(a.df);
             }
-            all_at.push(at);
         }
         // Segments merged away are forgotten.
         let mut cache = self.df_cache.lock().unwrap_or_else(|e| e.into_inner());
@@ -1193,7 +1210,10 @@ mod tests {
     fn remembered_document_frequencies_match_the_dictionaries() {
         let dir = tempfile::tempdir().unwrap();
         let ix = DiskIndex::open_or_create(&dir.path().join("ix")).unwrap();
-        let keys: Vec<u64> = (1..=40).collect();
+        // Keys 41-80 are in no document; 80 keys are asked of the segments in
+        // parallel.
+        let keys: Vec<u64> = (1..=80).collect();
+        assert!(keys.len() >= PARALLEL_SEGMENT_KEYS);
         let check = |ix: &DiskIndex| {
             let searcher = ix.reader.searcher();
             // Twice: the second answer comes from what the first remembered.
