@@ -188,7 +188,7 @@ pub struct DiskIndex {
     writer: Mutex<Option<IndexWriter>>,
     fields: Fields,
     reload: RwLock<()>,
-    df_cache: Mutex<DfCache>,
+    df_cache: RwLock<DfCache>,
     /// Whether the current writer's merge threads were seen and lowered
     /// (see [`lower_merge_priority`]).
     merges_lowered: std::sync::atomic::AtomicBool,
@@ -556,7 +556,7 @@ impl DiskIndex {
             writer: Mutex::new(None),
             fields,
             reload: RwLock::new(()),
-            df_cache: Mutex::new(DfCache::default()),
+            df_cache: RwLock::new(DfCache::default()),
             merges_lowered: Default::default(),
         })
     }
@@ -979,12 +979,12 @@ impl DiskIndex {
         let of_segment = |seg: &tantivy::SegmentReader| -> tantivy::Result<Arc<SegLangs>> {
             let id = seg.segment_id();
             let cache = |c: &DfCache| c.langs.get(&id).cloned();
-            if let Some(l) = cache(&self.df_cache.lock().unwrap_or_else(|e| e.into_inner())) {
+            if let Some(l) = cache(&self.df_cache.read().unwrap_or_else(|e| e.into_inner())) {
                 return Ok(l);
             }
             let l = Arc::new(segment_langs(seg, f.lang)?);
             self.df_cache
-                .lock()
+                .write()
                 .unwrap_or_else(|e| e.into_inner())
                 .langs
                 .insert(id, l.clone());
@@ -1001,7 +1001,7 @@ impl DiskIndex {
             let seg = searcher.segment_reader(addr.segment_ord).segment_id();
             let known = self
                 .df_cache
-                .lock()
+                .read()
                 .unwrap_or_else(|e| e.into_inner())
                 .keys
                 .get(&seg)
@@ -1020,7 +1020,7 @@ impl DiskIndex {
                     let (id, lang) = (doc.id.clone(), doc.lang.clone());
                     // At most one entry per document of the segment.
                     self.df_cache
-                        .lock()
+                        .write()
                         .unwrap_or_else(|e| e.into_inner())
                         .keys
                         .entry(seg)
@@ -1056,7 +1056,7 @@ impl DiskIndex {
             let mut at = vec![TermAt::default(); keys.len()];
             let mut missing: Vec<usize> = Vec::new();
             {
-                let cache = self.df_cache.lock().unwrap_or_else(|e| e.into_inner());
+                let cache = self.df_cache.read().unwrap_or_else(|e| e.into_inner());
                 let known = cache.segments.get(&id);
                 for (i, t) in keys.iter().enumerate() {
                     match known.and_then(|m| m.get(t)) {
@@ -1090,7 +1090,7 @@ impl DiskIndex {
             for (&i, &a) in missing.iter().zip(&found) {
                 at[i] = a;
             }
-            let mut cache = self.df_cache.lock().unwrap_or_else(|e| e.into_inner());
+            let mut cache = self.df_cache.write().unwrap_or_else(|e| e.into_inner());
             let m = cache.segments.entry(id).or_default();
             if m.len() + found.len() <= DF_CACHE_TERMS {
                 m.extend(missing.iter().map(|&i| keys[i]).zip(found));
@@ -1113,14 +1113,10 @@ impl DiskIndex {
             }
         }
         // Segments merged away are forgotten.
-        let mut cache = self.df_cache.lock().unwrap_or_else(|e| e.into_inner());
-        if cache
-            .segments
-            .len()
-            .max(cache.keys.len())
-            .max(cache.langs.len())
-            > segments.len()
-        {
+        let stale =
+            |c: &DfCache| c.segments.len().max(c.keys.len()).max(c.langs.len()) > segments.len();
+        if stale(&self.df_cache.read().unwrap_or_else(|e| e.into_inner())) {
+            let mut cache = self.df_cache.write().unwrap_or_else(|e| e.into_inner());
             let live: Vec<SegmentId> = segments.iter().map(|s| s.segment_id()).collect();
             cache.segments.retain(|id, _| live.contains(id));
             cache.keys.retain(|id, _| live.contains(id));
