@@ -196,8 +196,8 @@ pub struct DiskIndex {
 
 /// What is remembered of each segment (a segment never changes once
 /// written): where its term dictionary places search terms (their
-/// document frequencies and postings), and the id and language of the documents that
-/// searches returned, so that a hit seen before is named without reading
+/// document frequencies and postings), and the id and language of the
+/// documents that searches returned, so that a hit seen before is named without reading
 /// (and decompressing) its stored text again.
 #[derive(Default)]
 struct DfCache {
@@ -286,17 +286,17 @@ fn schema() -> (Schema, Fields) {
     )
 }
 
-/// The `k` documents of `searcher` scoring best by BM25 for the OR of the
-/// `terms` of `field` (each with its document frequency over all segments,
-/// as `(df, key)`; `at[s][t]` places term `t` in segment `s`): the ranking of tantivy's `TopDocs` for a `BooleanQuery`
-/// of `Should` term clauses (same idf, field norms and tie-break by address),
+/// The `k` documents of `searcher` scoring best by BM25 for the OR of some
+/// terms of `field` (term `t` with document frequency `dfs[t]` over all
+/// segments, placed in segment `s` by `at[s][t]`): the ranking of tantivy's
+/// `TopDocs` for a `BooleanQuery` of `Should` term clauses (same idf, field norms and tie-break by address),
 /// computed by walking each term's postings. The terms here are rare, their
 /// postings short: summing them is cheaper than the union with block-max
 /// WAND pruning, which keeps its many scorers sorted as it goes.
 fn top_bm25(
     searcher: &Searcher,
     field: Field,
-    terms: &[(u64, u64)],
+    dfs: &[u64],
     at: &[Vec<TermAt>],
     k: usize,
     langs: LangPick<'_>,
@@ -315,11 +315,9 @@ fn top_bm25(
         return Ok(Vec::new());
     }
     let avg = total_tokens as f32 / total_docs as f32;
-    let weighted: Vec<Bm25Weight> = terms
+    let weighted: Vec<Bm25Weight> = dfs
         .iter()
-        .map(|&(df, _)| {
-            Bm25Weight::for_one_term_without_explain(df.min(total_docs), total_docs, avg)
-        })
+        .map(|&df| Bm25Weight::for_one_term_without_explain(df.min(total_docs), total_docs, avg))
         .collect();
     let by_lang = langs.filter != Langs::All || langs.per_lang > 0;
     let mut codes: Vec<String> = Vec::new();
@@ -952,8 +950,8 @@ impl DiskIndex {
     ) -> Result<Vec<KeyHit>, IndexError> {
         let f = self.fields;
         let n = searcher.num_docs().max(1);
-        // (df, key, position in `keys`)
-        let mut scored: Vec<(u64, u64, usize)> = Vec::new();
+        // (df, position in `keys`)
+        let mut scored: Vec<(u64, usize)> = Vec::new();
         for &(t, _) in s.terms {
             let Ok(i) = keys.binary_search(&t) else {
                 continue;
@@ -963,9 +961,9 @@ impl DiskIndex {
             if df < s.min_df.max(1) || (df as f64) > (n as f64 * 0.05).max(50.0) {
                 continue;
             }
-            scored.push((df, t, i));
+            scored.push((df, i));
         }
-        scored.sort_by_key(|&(df, _, _)| df);
+        scored.sort_by_key(|&(df, _)| df);
         scored.truncate(s.max_terms);
         if scored.is_empty() {
             return Ok(Vec::new());
@@ -973,9 +971,9 @@ impl DiskIndex {
         let at: Vec<Vec<TermAt>> = freqs
             .at
             .iter()
-            .map(|seg| scored.iter().map(|&(_, _, i)| seg[i]).collect())
+            .map(|seg| scored.iter().map(|&(_, i)| seg[i]).collect())
             .collect();
-        let scored: Vec<(u64, u64)> = scored.iter().map(|&(df, t, _)| (df, t)).collect();
+        let dfs: Vec<u64> = scored.iter().map(|&(df, _)| df).collect();
         let of_segment = |seg: &tantivy::SegmentReader| -> tantivy::Result<Arc<SegLangs>> {
             let id = seg.segment_id();
             let cache = |c: &DfCache| c.langs.get(&id).cloned();
@@ -995,7 +993,7 @@ impl DiskIndex {
             filter: s.langs,
             per_lang: s.per_lang,
         };
-        let top = top_bm25(searcher, f.terms, &scored, &at, s.k, pick).map_err(|e| self.tv(e))?;
+        let top = top_bm25(searcher, f.terms, &dfs, &at, s.k, pick).map_err(|e| self.tv(e))?;
         let mut hits = Vec::with_capacity(top.len());
         for (score, addr) in top {
             let seg = searcher.segment_reader(addr.segment_ord).segment_id();
@@ -1350,8 +1348,6 @@ mod tests {
             keys.sort_unstable();
             keys.dedup();
             let freqs = ix.doc_freqs(&searcher, &keys).unwrap();
-            let terms: Vec<(u64, u64)> =
-                freqs.dfs.iter().zip(&keys).map(|(&d, &t)| (d, t)).collect();
             let of_segment =
                 |seg: &tantivy::SegmentReader| segment_langs(seg, ix.fields.lang).map(Arc::new);
             let all = LangPick {
@@ -1359,7 +1355,7 @@ mod tests {
                 filter: Langs::All,
                 per_lang: 0,
             };
-            let got = top_bm25(&searcher, ix.fields.terms, &terms, &freqs.at, 6, all).unwrap();
+            let got = top_bm25(&searcher, ix.fields.terms, &freqs.dfs, &freqs.at, 6, all).unwrap();
             let clauses: Vec<(Occur, Box<dyn Query>)> = keys
                 .iter()
                 .map(|&t| {
