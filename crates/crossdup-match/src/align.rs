@@ -733,55 +733,107 @@ const GUIDE_MOVES: [(usize, usize); 3] = [(1, 1), (1, 0), (0, 1)];
 /// [`GUIDE_MIN`] (`keyshare[i][j - band.lo[i]]`, none where missing) and
 /// skips nothing: the same path, ties included, from a loop that knows its
 /// three moves (the guide's band is wide, and its cells many).
+///
+/// A cell's score is the largest of its three moves' (skips gain nothing),
+/// so each row is filled in two passes the compiler can keep tight: the
+/// moves from the row above, then a running maximum along the row for the
+/// moves from the left. Which move won is not stored: [`guide_back`] tells
+/// it again from the scores, with the same preferences.
 fn guide_path(bd: &Band, keyshare: &[Vec<f32>]) -> Option<Vec<Step>> {
     let n = bd.n;
     let mut dp = vec![NEG; bd.cells()];
-    let mut back = vec![NONE; bd.cells()];
-    dp[bd.index(0, 0)?] = 0.0;
-    for i in 0..=n {
-        let (lo, off) = (bd.lo[i], bd.off[i]);
-        // The row above: its columns, cells and key shares.
-        let above = (i > 0).then(|| {
-            let p = i - 1;
-            (bd.lo[p], bd.hi[p], bd.off[p], &keyshare[p][..])
-        });
-        for j in bd.row(i) {
-            if i == 0 && j == 0 {
-                continue;
+    // Row 0: (0, 0), then skips along it.
+    bd.index(0, 0)?;
+    dp[..=bd.hi[0] - bd.lo[0]].fill(0.0);
+    for i in 1..=n {
+        let (plo, phi, poff) = (bd.lo[i - 1], bd.hi[i - 1], bd.off[i - 1]);
+        let (lo, hi, off) = (bd.lo[i], bd.hi[i], bd.off[i]);
+        let (done, rest) = dp.split_at_mut(off);
+        let above = &done[poff..=poff + phi - plo];
+        let row = &mut rest[..=hi - lo];
+        let shares = &keyshare[i - 1];
+        // Columns lo..=up_end have the cell above (rows overlap: lo <= phi).
+        let up_end = phi.min(hi);
+        for (j, cell) in (lo..=up_end).zip(row.iter_mut()) {
+            *cell = above[j - plo];
+        }
+        // Diagonal moves into columns j from (i - 1, j - 1), j - 1 in the row
+        // above and with a key share.
+        let d_first = lo.max(plo + 1);
+        let d_last = hi.min(phi + 1).min(plo + shares.len());
+        for j in d_first..=d_last {
+            let d = above[j - 1 - plo] + (shares[j - 1 - plo] - GUIDE_MIN);
+            // The larger of the two (NEG where there is no cell above).
+            row[j - lo] = row[j - lo].max(d);
+        }
+        // Moves from the left: a running maximum.
+        let mut left = NEG;
+        for cell in row.iter_mut() {
+            if left > *cell {
+                *cell = left;
             }
-            let (mut best, mut arg) = (NEG, NONE);
-            if let Some((plo, phi, poff, shares)) = above {
-                // (1, 1) from (i - 1, j - 1), then (1, 0) from (i - 1, j).
-                if j > 0 && (plo..=phi).contains(&(j - 1)) {
-                    let prev = dp[poff + j - 1 - plo];
-                    if let Some(&v) = shares.get(j - 1 - plo) {
-                        if prev != NEG && prev + (v - GUIDE_MIN) > best {
-                            best = prev + (v - GUIDE_MIN);
-                            arg = 0;
-                        }
-                    }
-                }
-                if (plo..=phi).contains(&j) {
-                    let prev = dp[poff + j - plo];
-                    if prev != NEG && prev + 0.0 > best {
-                        best = prev + 0.0;
-                        arg = 1;
-                    }
-                }
-            }
-            // (0, 1) from (i, j - 1).
-            if j > lo {
-                let prev = dp[off + j - 1 - lo];
-                if prev != NEG && prev + 0.0 > best {
-                    best = prev + 0.0;
-                    arg = 2;
-                }
-            }
-            dp[off + j - lo] = best;
-            back[off + j - lo] = arg;
+            left = *cell;
         }
     }
-    trace_back(bd, &GUIDE_MOVES, &dp, &back)
+    guide_back(bd, keyshare, &dp)
+}
+
+/// The path back from `(n, m)` through the scores of [`guide_path`]: at each
+/// cell the move it took, found as the DP chose it (the diagonal, then the
+/// cell above if strictly better, then the one to the left if strictly
+/// better still), and the gains as [`trace_back`] gives them.
+fn guide_back(bd: &Band, keyshare: &[Vec<f32>], dp: &[f32]) -> Option<Vec<Step>> {
+    let (n, m) = (bd.n, bd.m);
+    if dp[bd.index(n, m)?] == NEG {
+        return None;
+    }
+    let mut steps = Vec::new();
+    let (mut i, mut j) = (n, m);
+    while i > 0 || j > 0 {
+        let (mut best, mut mv) = (NEG, NONE);
+        if i > 0 {
+            let plo = bd.lo[i - 1];
+            if j > 0 {
+                if let (Some(k), Some(&v)) = (
+                    bd.index(i - 1, j - 1),
+                    keyshare[i - 1].get((j - 1).wrapping_sub(plo)),
+                ) {
+                    let d = dp[k] + (v - GUIDE_MIN);
+                    if d > best {
+                        (best, mv) = (d, 0);
+                    }
+                }
+            }
+            if let Some(k) = bd.index(i - 1, j) {
+                if dp[k] > best {
+                    (best, mv) = (dp[k], 1);
+                }
+            }
+        }
+        if j > bd.lo[i] {
+            if let Some(k) = bd.index(i, j - 1) {
+                if dp[k] > best {
+                    mv = 2;
+                }
+            }
+        }
+        if mv == NONE {
+            return None;
+        }
+        let (di, dj) = GUIDE_MOVES[mv as usize];
+        let (pi, pj) = (i - di, j - dj);
+        let gain = dp[bd.index(i, j)?] - dp[bd.index(pi, pj)?];
+        steps.push(Step {
+            i: pi,
+            di,
+            j: pj,
+            dj,
+            gain,
+        });
+        (i, j) = (pi, pj);
+    }
+    steps.reverse();
+    Some(steps)
 }
 
 /// The DP over two sequences of sentences; `ia`/`ib` are their original
@@ -1064,9 +1116,9 @@ mod tests {
         // Key shares on a band around a wandering path, with many zeros and
         // ties (values on the threshold, equal sums).
         let mut x = 0x9e37_79b9_7f4a_7c15u64;
-        for round in 0..40 {
-            let (n, m) = (5 + round % 17, 3 + (round * 7) % 23);
-            let pts = [(0, 0), (n / 3, m / 2), (n, m)];
+        for round in 0..400 {
+            let (n, m) = (1 + round % 37, 1 + (round * 7) % 41);
+            let pts = [(0, 0), (n / 3, m / 2), (n - n / 4, m - m / 4), (n, m)];
             let bd = Band::around(&pts, n, m, 1 + round % 4);
             let shares: Vec<Vec<f32>> = (0..n)
                 .map(|i| {
