@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, DocSetCollector, TopDocs};
+use tantivy::indexer::LogMergePolicy;
 use tantivy::postings::TermInfo;
 use tantivy::query::{AllQuery, TermQuery};
 use tantivy::schema::{
@@ -252,8 +253,7 @@ struct DocFreqs {
 }
 
 /// Segments of fewer documents than this are small (see
-/// [`DiskIndex::merge_small_segments`]); tantivy's merge policy puts them all
-/// on its lowest level.
+/// [`DiskIndex::merge_small_segments`]).
 pub const SMALL_SEGMENT_DOCS: u32 = 10_000;
 
 fn schema() -> (Schema, Fields) {
@@ -577,11 +577,12 @@ impl DiskIndex {
     ) -> Result<T, IndexError> {
         let mut guard = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         if guard.is_none() {
-            *guard = Some(
-                self.index
-                    .writer_with_num_threads(1, 64_000_000)
-                    .map_err(|e| self.tv(e))?,
-            );
+            let w: IndexWriter = self
+                .index
+                .writer_with_num_threads(1, 64_000_000)
+                .map_err(|e| self.tv(e))?;
+            w.set_merge_policy(Box::new(merge_policy()));
+            *guard = Some(w);
             // Its merge threads name themselves once running, maybe only
             // after this: commits (after which merges start) lower them.
             self.merges_lowered
@@ -671,10 +672,10 @@ impl DiskIndex {
     /// refuses the merge and nothing changes: ask again later. Searches see
     /// the merged segment after [`DiskIndex::refresh`].
     ///
-    /// tantivy's merge policy joins the small segments (one per commit) only 8
-    /// at a time, so an index whose writes pause keeps up to 7 of them, and
-    /// each search visits every segment. A service calls this once writes
-    /// pause; at most `7 * SMALL_SEGMENT_DOCS` documents are rewritten.
+    /// The merge policy ([`merge_policy`]) joins segments of one level only
+    /// once [`MERGE_FAN_IN`] of them are there, so an index whose writes
+    /// pause keeps up to that many less one on each level, and each search
+    /// visits every segment. A service calls this once writes pause.
     pub fn merge_small_segments(&self) -> Result<usize, IndexError> {
         let metas = self
             .index
@@ -1142,6 +1143,33 @@ impl DiskIndex {
     }
 }
 
+/// Segments of up to this many documents are all on the lowest level of
+/// [`merge_policy`].
+pub const MERGE_MIN_LEVEL_DOCS: u32 = 100;
+
+/// How many segments of one level [`merge_policy`] merges into one.
+pub const MERGE_FAN_IN: usize = 4;
+
+/// The writer's merge policy: tantivy's log merge policy, whose levels start
+/// at [`MERGE_MIN_LEVEL_DOCS`] documents (tantivy's default: 10,000) and which
+/// merges a level once it holds [`MERGE_FAN_IN`] segments (default: 8).
+///
+/// The default suits large batches, not a service that commits a few
+/// articles at a time: every segment under 10,000 documents (and with them
+/// any up to about 17,000) is on one level, merged whole each time 8 are
+/// there, so every 8 commits rewrote most of a 20,000-article index. The
+/// merges, at low priority, fell behind a stream of adds, whose segments
+/// piled up for every check to search. With levels from 100 documents, each
+/// document is rewritten a few times on its way up (about log4 of the index
+/// size over 100), and a level keeps at most 3 segments. Fan-ins of 3 and 8
+/// were slower (see the README).
+pub fn merge_policy() -> LogMergePolicy {
+    let mut p = LogMergePolicy::default();
+    p.set_min_layer_size(MERGE_MIN_LEVEL_DOCS);
+    p.set_min_num_segments(MERGE_FAN_IN);
+    p
+}
+
 /// Lowers the scheduling priority of tantivy's segment-merge threads (named
 /// `merge_thread_N`, started with the writer) to the lowest: merges are
 /// background upkeep, and on a busy machine they should take the cores only
@@ -1278,6 +1306,32 @@ mod tests {
         assert_eq!(ix.len(), 12);
         assert!(ix.get("d1-2").unwrap().is_some());
         assert!(!ix.refresh().unwrap(), "already searched");
+    }
+
+    #[test]
+    fn the_merge_policy_merges_a_full_level_not_the_whole_index() {
+        use std::collections::HashSet;
+        use tantivy::indexer::MergePolicy;
+        let index = Index::create_in_ram(schema().0);
+        let meta = |n| index.new_segment_meta(SegmentId::generate_random(), n);
+        // A large segment, a level of three mid-sized ones and a full level
+        // of the tiny segments that single commits leave.
+        let mut all = vec![meta(15_000), meta(1_200), meta(1_300), meta(1_250)];
+        let tiny: Vec<_> = (0..MERGE_FAN_IN).map(|i| meta(3 + i as u32)).collect();
+        all.extend(tiny.iter().cloned());
+        let got = merge_policy().compute_merge_candidates(&all);
+        assert_eq!(got.len(), 1, "one level is full");
+        let ids: HashSet<SegmentId> = got[0].0.iter().copied().collect();
+        let want: HashSet<SegmentId> = tiny.iter().map(|m| m.id()).collect();
+        assert_eq!(ids, want, "only the tiny segments are merged");
+        // tantivy's default merges everything here, the large segment too.
+        let dflt = LogMergePolicy::default().compute_merge_candidates(&all);
+        assert_eq!(dflt.len(), 1);
+        assert_eq!(dflt[0].0.len(), all.len());
+        // A level short of its fan-in waits.
+        assert!(merge_policy()
+            .compute_merge_candidates(&all[..all.len() - 1])
+            .is_empty());
     }
 
     #[test]
