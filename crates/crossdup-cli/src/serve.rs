@@ -136,6 +136,18 @@ async fn serve(args: ServeArgs) -> Result<u8> {
         archive.expire_older_than(days)?;
         archive.commit()?;
     }
+    // The first checks in each language should not wait for its data.
+    let t = Instant::now();
+    let langs = archive.preload()?;
+    eprintln!(
+        "crossdup: language data for {} loaded in {:.1} s",
+        langs
+            .iter()
+            .map(|l| l.code())
+            .collect::<Vec<_>>()
+            .join(", "),
+        t.elapsed().as_secs_f64()
+    );
     let (tx, rx) = mpsc::channel::<Op>(1024);
     // Written before this start, maybe: the first pause merges what is small.
     let last_write: LastWrite = Arc::new(std::sync::Mutex::new(Some(Instant::now())));

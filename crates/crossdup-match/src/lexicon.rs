@@ -119,6 +119,32 @@ impl Lexicon {
 /// One slot per language, each filled once.
 type Cache<T> = [OnceLock<T>; Lang::ALL.len()];
 
+static LEXICONS: Cache<Lexicon> = [const { OnceLock::new() }; Lang::ALL.len()];
+static THESAURI: Cache<Thesaurus> = [const { OnceLock::new() }; Lang::ALL.len()];
+
+fn slot(lang: Lang) -> usize {
+    Lang::ALL.iter().position(|&l| l == lang).unwrap_or(0)
+}
+
+/// Loads the lexicon and the thesaurus of each of `langs` now (in parallel)
+/// instead of at their first use: a service calls it before it takes
+/// requests, so that its first checks in a language do not wait for the
+/// files to be read and parsed. Languages already loaded cost nothing.
+pub fn preload(langs: &[Lang]) {
+    use rayon::prelude::*;
+    langs.par_iter().for_each(|&l| {
+        lexicon(l);
+        thesaurus(l);
+    });
+}
+
+/// Whether the lexicon and the thesaurus of `lang` are loaded (or known to
+/// be missing): whether their next use is free of file reading.
+pub fn is_loaded(lang: Lang) -> bool {
+    let i = slot(lang);
+    LEXICONS[i].get().is_some() && THESAURI[i].get().is_some()
+}
+
 /// Loads the data file `rel` of `lang` once per process with `parse`, or
 /// keeps `T::default()` when the file is missing or unreadable. Languages
 /// load independently: a thread loading one does not hold up threads that
@@ -129,8 +155,7 @@ fn load_once<T: Default + Send + Sync + 'static>(
     rel: impl FnOnce() -> String,
     parse: impl FnOnce(&str) -> T,
 ) -> &'static T {
-    let slot = Lang::ALL.iter().position(|&l| l == lang).unwrap_or(0);
-    cache[slot].get_or_init(|| match read_data_file(&rel()) {
+    cache[slot(lang)].get_or_init(|| match read_data_file(&rel()) {
         Some(Ok(text)) => parse(&text),
         _ => T::default(),
     })
@@ -139,9 +164,8 @@ fn load_once<T: Default + Send + Sync + 'static>(
 /// The shipped lexicon `data/lexicons/<lang>-en.tsv.gz`, loaded once; an empty
 /// lexicon if the file is missing (then only anchors and cognates match).
 pub fn lexicon(lang: Lang) -> &'static Lexicon {
-    static CACHE: Cache<Lexicon> = [const { OnceLock::new() }; Lang::ALL.len()];
     load_once(
-        &CACHE,
+        &LEXICONS,
         lang,
         || format!("lexicons/{}-en.tsv.gz", lang.code()),
         |t| Lexicon::from_tsv(t, lang, 6),
@@ -217,9 +241,8 @@ impl Thesaurus {
 
 /// The shipped thesaurus `data/thesaurus/<lang>.tsv.gz`, loaded once.
 pub fn thesaurus(lang: Lang) -> &'static Thesaurus {
-    static CACHE: Cache<Thesaurus> = [const { OnceLock::new() }; Lang::ALL.len()];
     load_once(
-        &CACHE,
+        &THESAURI,
         lang,
         || format!("thesaurus/{}.tsv.gz", lang.code()),
         |t| Thesaurus::from_tsv(t, lang, 12),

@@ -466,6 +466,23 @@ impl Archive {
         Ok(self.index.languages()?)
     }
 
+    /// Loads now the bilingual lexicons and thesauri of the archive's
+    /// languages and of English, which checks otherwise load at first use
+    /// (the first check in a language after a start can wait a second for
+    /// them). Returns the languages loaded.
+    pub fn preload(&self) -> Result<Vec<Lang>, ArchiveError> {
+        let mut langs: Vec<Lang> = self
+            .languages()?
+            .keys()
+            .filter_map(|c| Lang::from_code(c))
+            .collect();
+        if !langs.contains(&Lang::En) {
+            langs.push(Lang::En);
+        }
+        crossdup_match::lexicon::preload(&langs);
+        Ok(langs)
+    }
+
     /// Language of a code, for callers that validate input.
     pub fn parse_lang(code: &str) -> Option<Lang> {
         Lang::from_code(code)

@@ -166,3 +166,19 @@ fn a_much_longer_best_candidate_is_verified_only_within_the_budget() {
     });
     assert!(found(&archive).is_empty());
 }
+
+#[test]
+fn preload_loads_the_archive_languages_and_english() {
+    let dir = tempfile::tempdir().unwrap();
+    let archive = Archive::open(dir.path().join("ix")).unwrap();
+    let codes = |a: &Archive| -> Vec<&'static str> {
+        a.preload().unwrap().iter().map(|l| l.code()).collect()
+    };
+    assert_eq!(codes(&archive), ["en"], "an empty archive: English only");
+    archive
+        .add(doc("it/harbour-fire", sample("it/harbour-fire.txt")))
+        .unwrap();
+    archive.add(doc("de/x", "Der Hafen wurde nach einem Brand am Dienstagabend geschlossen, teilte die Behörde mit.\nDie Feuerwehr brauchte sechs Stunden, um das Feuer unter Kontrolle zu bringen.\n".into())).unwrap();
+    archive.commit().unwrap();
+    assert_eq!(codes(&archive), ["de", "it", "en"]);
+}
