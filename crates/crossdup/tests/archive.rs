@@ -129,6 +129,20 @@ fn the_sentence_pair_budget_keeps_the_best_candidate_of_each_language() {
 }
 
 #[test]
+fn the_default_budget_verifies_every_candidate_of_a_news_article() {
+    // A check has at most 11 candidates of its own language and 10 of the
+    // others plus the best of each other language (up to 8 more); an article
+    // and its candidates of 60 sentences each must all be verified.
+    let opts = crossdup::ScanOptions::default();
+    let candidates = opts.candidates + 1 + opts.candidates + 8;
+    assert!(
+        candidates * 60 * 60 <= opts.check_sentence_pairs,
+        "{candidates} candidates of 60 sentences exceed {}",
+        opts.check_sentence_pairs
+    );
+}
+
+#[test]
 fn a_much_longer_best_candidate_is_verified_only_within_the_budget() {
     let dir = tempfile::tempdir().unwrap();
     let mut archive = Archive::open(dir.path().join("ix")).unwrap();
