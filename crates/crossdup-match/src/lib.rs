@@ -15,4 +15,4 @@ pub mod verdict;
 pub use align::{align, AlignParams, Link};
 pub use features::{mono_terms, pivot_terms, profile, search_terms, Profile};
 pub use similarity::{Bilingual, BilingualPair, Cognates, Monolingual, SentenceSimilarity};
-pub use verdict::{compare, PairMatch, Relation, VerdictParams};
+pub use verdict::{compare, plausible, PairMatch, Relation, VerdictParams};

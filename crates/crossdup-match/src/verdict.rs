@@ -108,6 +108,41 @@ fn comparable(p: usize, q: usize) -> bool {
     p.min(q) * 3 >= p.max(q)
 }
 
+/// The whole-document test [`compare`] starts with, alone: whether the
+/// pair shares enough vocabulary (same language: spot signatures or stems;
+/// across languages: English pivots) to be worth a sentence alignment, or
+/// is an exact copy. When it is false, [`compare`] is `None` without
+/// aligning anything, so a caller that budgets alignments can leave such
+/// pairs out of the budget. Cheap: a few merges of sorted sets.
+pub fn plausible(a: &Profile, b: &Profile, vp: &VerdictParams) -> bool {
+    use crate::features::containment;
+    if a.sents.is_empty() || b.sents.is_empty() {
+        return false;
+    }
+    if a.lang == b.lang {
+        if a.exact_key == b.exact_key {
+            return true;
+        }
+        let need = if comparable(a.spots.len(), b.spots.len()) {
+            vp.prefilter_spots
+        } else {
+            vp.prefilter_spots * 2.0
+        };
+        containment(&a.spots, &b.spots) >= need
+            || (containment(&a.stem_set, &b.stem_set) >= vp.prefilter_stems
+                && comparable(a.stem_set.len(), b.stem_set.len()))
+    } else {
+        // A small document inside a much larger one (an excerpt) must show
+        // stronger evidence: a big vocabulary contains anything a little.
+        let need = if comparable(a.pivot_set.len(), b.pivot_set.len()) {
+            vp.prefilter_pivots
+        } else {
+            vp.prefilter_pivots * 2.5
+        };
+        containment(&a.pivot_set, &b.pivot_set) >= need
+    }
+}
+
 /// Compares two profiles and gives a verdict, or `None` when they are not copies.
 pub fn compare(a: &Profile, b: &Profile, vp: &VerdictParams) -> Option<PairMatch> {
     if a.sents.is_empty() || b.sents.is_empty() {
@@ -134,30 +169,8 @@ pub fn compare(a: &Profile, b: &Profile, vp: &VerdictParams) -> Option<PairMatch
         });
     }
     // Cheap whole-document evidence first: most candidate pairs end here.
-    {
-        use crate::features::containment;
-        let plausible = if same {
-            let need = if comparable(a.spots.len(), b.spots.len()) {
-                vp.prefilter_spots
-            } else {
-                vp.prefilter_spots * 2.0
-            };
-            containment(&a.spots, &b.spots) >= need
-                || (containment(&a.stem_set, &b.stem_set) >= vp.prefilter_stems
-                    && comparable(a.stem_set.len(), b.stem_set.len()))
-        } else {
-            // A small document inside a much larger one (an excerpt) must show
-            // stronger evidence: a big vocabulary contains anything a little.
-            let need = if comparable(a.pivot_set.len(), b.pivot_set.len()) {
-                vp.prefilter_pivots
-            } else {
-                vp.prefilter_pivots * 2.5
-            };
-            containment(&a.pivot_set, &b.pivot_set) >= need
-        };
-        if !plausible {
-            return None;
-        }
+    if !plausible(a, b, vp) {
+        return None;
     }
     let mono = Monolingual::default();
     let ap = AlignParams::default();

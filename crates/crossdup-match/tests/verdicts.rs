@@ -1,7 +1,7 @@
 //! Verdicts and alignments through the public interface of crossdup-match.
 
 use crossdup_match::{
-    align, compare, profile, AlignParams, Monolingual, Profile, Relation, VerdictParams,
+    align, compare, plausible, profile, AlignParams, Monolingual, Profile, Relation, VerdictParams,
 };
 use crossdup_text::{analyze, AnalyzeOptions, Document};
 
@@ -91,6 +91,28 @@ The union said classes would stay closed until the government made a better offe
 Parents were asked to keep children at home for the rest of the week.\n";
     let (a, b) = (prof("a", ORIGINAL), prof("b", other));
     assert!(compare(&a, &b, &VerdictParams::default()).is_none());
+}
+
+#[test]
+fn the_whole_document_test_passes_copies_and_translations_and_rules_out_strangers() {
+    let vp = VerdictParams::default();
+    let it = "Il consiglio comunale ha approvato martedì sera un nuovo bilancio per le scuole pubbliche.\n\
+Il piano aggiunge dodici milioni di euro per gli insegnanti e le riparazioni dei vecchi edifici.\n";
+    let stranger =
+        "Heavy snow closed the mountain passes and stranded hundreds of lorries overnight.\n\
+Drivers waited for ploughs while the police handed out blankets and hot drinks.\n";
+    let a = prof("a", ORIGINAL);
+    let copy = prof("copy", &format!("{ORIGINAL}\n"));
+    let (it, stranger) = (prof("it", it), prof("stranger", stranger));
+    assert!(plausible(&a, &copy, &vp));
+    assert!(plausible(&a, &it, &vp));
+    assert!(!plausible(&a, &stranger, &vp));
+    // Ruled out means no verdict: compare ends on the same test.
+    assert!(compare(&a, &stranger, &vp).is_none());
+    // An empty document is never worth aligning.
+    let mut empty = a.clone();
+    empty.sents.clear();
+    assert!(!plausible(&a, &empty, &vp));
 }
 
 /// Sentences of random words from a small vocabulary: any two share a few.

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crossdup_index::{DiskIndex, IndexError, KeyHit, Langs, StoredDoc, TermSearch};
-use crossdup_match::{compare, mono_terms, pivot_terms, profile, search_terms, Profile};
+use crossdup_match::{compare, mono_terms, pivot_terms, plausible, profile, search_terms, Profile};
 use crossdup_text::{analyze, AnalyzeError, AnalyzeOptions, Document, Lang};
 
 use crate::records::{DocRecord, PairRecord};
@@ -112,6 +112,47 @@ const CLOSE_TO_BEST: f32 = 0.9;
 /// document, or fewer than its share, cannot be its translation or its whole
 /// copy: however it ranks, it is verified only within the budget.
 const ALWAYS_LENGTH_RATIO: usize = 8;
+
+/// What [`within_budget`] needs to know of a candidate of a check.
+#[derive(Clone, Copy, Debug)]
+struct Candidate {
+    /// Best of its language, or close to it.
+    always: bool,
+    /// Its sentences.
+    sents: usize,
+    /// Whether the whole-document test ([`plausible`]) lets it be aligned.
+    plausible: bool,
+}
+
+/// Which candidates of a check with `n` sentences are verified, best first:
+/// none that the whole-document test rules out (their verdict is none
+/// without an alignment, so they take nothing from the budget); every
+/// `always` one of a length a translation or a whole copy can have (at
+/// most [`ALWAYS_LENGTH_RATIO`] times the sentences of the other); the
+/// others while the products of the two sentence counts add up to at most
+/// `budget` (one too large for what is left is passed over, and smaller
+/// ones after it may still fit).
+fn within_budget(n: usize, cands: &[Candidate], mut budget: usize) -> Vec<bool> {
+    cands
+        .iter()
+        .map(|c| {
+            if !c.plausible {
+                return false;
+            }
+            let m = c.sents;
+            let pairs = n.saturating_mul(m);
+            let alike = n.max(m) <= n.min(m).max(1).saturating_mul(ALWAYS_LENGTH_RATIO);
+            if c.always && alike {
+                true
+            } else if pairs <= budget {
+                budget -= pairs;
+                true
+            } else {
+                false
+            }
+        })
+        .collect()
+}
 
 impl Archive {
     /// Opens the archive in `dir`, creating it if the folder is missing or empty.
@@ -270,21 +311,28 @@ impl Archive {
         let profiles: Vec<Option<std::sync::Arc<Profile>>> =
             hits.par_iter().map(|(h, _)| self.hit_profile(h)).collect();
         // The others, and those of a length no translation or whole copy
-        // has, while the sentence pairs to align stay within budget.
-        let mut budget = self.opts.check_sentence_pairs;
-        let mut cands = Vec::with_capacity(profiles.len());
-        for ((_, always), q) in hits.iter().zip(profiles) {
-            let Some(q) = q else { continue };
-            let (n, m) = (p.sents.len(), q.sents.len());
-            let pairs = n.saturating_mul(m);
-            let alike = n.max(m) <= n.min(m).max(1).saturating_mul(ALWAYS_LENGTH_RATIO);
-            if *always && alike {
-                cands.push(q);
-            } else if pairs <= budget {
-                budget -= pairs;
-                cands.push(q);
-            }
-        }
+        // has, while the sentence pairs to align stay within budget (see
+        // [`within_budget`]).
+        let budget = self.opts.check_sentence_pairs;
+        let found: Vec<(bool, std::sync::Arc<Profile>)> = hits
+            .iter()
+            .zip(profiles)
+            .filter_map(|((_, always), q)| Some((*always, q?)))
+            .collect();
+        let shape: Vec<Candidate> = found
+            .iter()
+            .map(|(always, q)| Candidate {
+                always: *always,
+                sents: q.sents.len(),
+                plausible: plausible(p, q, &self.opts.verdict),
+            })
+            .collect();
+        let take = within_budget(p.sents.len(), &shape, budget);
+        let mut cands: Vec<std::sync::Arc<Profile>> = found
+            .into_iter()
+            .zip(take)
+            .filter_map(|((_, q), t)| t.then_some(q))
+            .collect();
         // Candidates are verified in parallel: a check's latency is that of
         // its slowest alignments, not of their sum. The longest start first,
         // so that one of them is not left to run alone at the end.
@@ -486,5 +534,43 @@ impl Archive {
     /// Language of a code, for callers that validate input.
     pub fn parse_lang(code: &str) -> Option<Lang> {
         Lang::from_code(code)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cand(always: bool, sents: usize, plausible: bool) -> Candidate {
+        Candidate {
+            always,
+            sents,
+            plausible,
+        }
+    }
+
+    #[test]
+    fn a_candidate_ruled_out_by_the_whole_document_test_takes_nothing_from_the_budget() {
+        // A 10-sentence check; budget for one 40-sentence candidate.
+        let cands = [
+            cand(false, 40, false), // would take the whole budget
+            cand(false, 40, true),
+            cand(false, 30, true), // does not fit any more
+            cand(true, 20, false), // the best, but ruled out
+        ];
+        assert_eq!(within_budget(10, &cands, 400), [false, true, false, false]);
+    }
+
+    #[test]
+    fn the_best_are_verified_whatever_the_budget_unless_their_length_rules_them_out() {
+        let cands = [
+            cand(true, 50, true),
+            cand(true, 81, true), // over 8 times the sentences of the check
+            cand(false, 5, true),
+        ];
+        assert_eq!(within_budget(10, &cands, 0), [true, false, false]);
+        // A candidate too large for what is left is passed over; a smaller
+        // one after it still fits.
+        assert_eq!(within_budget(10, &cands, 60), [true, false, true]);
     }
 }

@@ -44,7 +44,7 @@ impl Default for ScanOptions {
             candidates: 10,
             min_candidate: 0.05,
             verdict: VerdictParams::default(),
-            check_sentence_pairs: 200_000,
+            check_sentence_pairs: 150_000,
         }
     }
 }
