@@ -205,10 +205,23 @@ struct DfCache {
     segments: FxHashMap<SegmentId, FxHashMap<u64, TermAt>>,
     keys: FxHashMap<SegmentId, FxHashMap<tantivy::DocId, (String, String)>>,
     langs: FxHashMap<SegmentId, Arc<SegLangs>>,
+    /// Segments taught before searches see them (see
+    /// [`DiskIndex::warm_new_segments`]): a search of the older segments
+    /// must not forget them as merged away.
+    coming: Vec<SegmentId>,
 }
 
 /// Most terms remembered per segment (about 32 bytes each).
 const DF_CACHE_TERMS: usize = 2_000_000;
+
+/// Segments from this many documents on are taught, before searches see
+/// them, the terms searches found in the segments they replace (see
+/// [`DiskIndex::warm_new_segments`]); smaller ones answer fast enough.
+const WARM_MIN_DOCS: u32 = if cfg!(test) { 2 } else { 1_000 };
+
+/// Most terms a new segment is taught before searches see it (a merged
+/// segment of a long-running service would otherwise be asked millions).
+const WARM_TERMS: usize = 300_000;
 
 /// What a segment's term dictionary says of a term, compactly: its document
 /// frequency (zero when the segment lacks it) and where its postings lie.
@@ -648,6 +661,9 @@ impl DiskIndex {
     pub fn commit(&self) -> Result<(), IndexError> {
         self.with_writer(|w| w.commit().map(|_| ()))?;
         self.lower_merges();
+        // Not taught first (see [`DiskIndex::warm_new_segments`]): a commit
+        // shows the segment of its own writes, and whatever merges ended,
+        // and the writes waiting on it should not wait longer.
         let _g = self.reload.write().unwrap_or_else(|e| e.into_inner());
         self.reader.reload().map_err(|e| self.tv(e))
     }
@@ -719,9 +735,102 @@ impl DiskIndex {
         if same {
             return Ok(false);
         }
+        self.warm_new_segments();
         let _g = self.reload.write().unwrap_or_else(|e| e.into_inner());
-        self.reader.reload().map_err(|e| self.tv(e))?;
-        Ok(true)
+        let r = self.reader.reload().map_err(|e| self.tv(e));
+        self.came();
+        r.map(|_| true)
+    }
+
+    /// Before a refresh shows searches the segments merges made, asks each
+    /// new segment of at least [`WARM_MIN_DOCS`] documents where it keeps
+    /// the terms the searched segments were found to have (at most
+    /// [`WARM_TERMS`] of them), and remembers the answers (see [`DfCache`]).
+    /// Without this, the first searches after a merge ask the new segment's
+    /// dictionary for every term of their documents (thousands for a long
+    /// one) while the checks wait; a service's refresher, which shows the
+    /// merges that end once writes pause, does it instead. Only terms some
+    /// searched segment has are asked (the others are mostly spot
+    /// signatures of a single document, and a merged segment has only the
+    /// documents of the segments it replaces); the segment's languages are
+    /// read too. Best effort: a segment that cannot be read now is left to
+    /// the searches.
+    fn warm_new_segments(&self) {
+        let Ok(metas) = self.index.searchable_segment_metas() else {
+            return;
+        };
+        let searched: Vec<SegmentId> = {
+            let _g = self.reload.read().unwrap_or_else(|e| e.into_inner());
+            self.reader
+                .searcher()
+                .segment_readers()
+                .iter()
+                .map(|s| s.segment_id())
+                .collect()
+        };
+        let fresh: Vec<&tantivy::SegmentMeta> = metas
+            .iter()
+            .filter(|m| !searched.contains(&m.id()) && m.num_docs() >= WARM_MIN_DOCS)
+            .collect();
+        if fresh.is_empty() {
+            return;
+        }
+        // The terms some searched segment has, as searches found them.
+        let keys: Vec<u64> = {
+            let cache = self.df_cache.read().unwrap_or_else(|e| e.into_inner());
+            let mut keys: Vec<u64> = searched
+                .iter()
+                .filter_map(|id| cache.segments.get(id))
+                .flat_map(|m| m.iter().filter(|(_, a)| a.df > 0).map(|(&k, _)| k))
+                .collect();
+            keys.sort_unstable();
+            keys.dedup();
+            keys.truncate(WARM_TERMS);
+            keys
+        };
+        if keys.is_empty() {
+            return;
+        }
+        let f = self.fields;
+        for meta in fresh {
+            let segment = self.index.segment(meta.clone());
+            let Ok(reader) = tantivy::SegmentReader::open(&segment) else {
+                continue;
+            };
+            let Ok(inverted) = reader.inverted_index(f.terms) else {
+                continue;
+            };
+            let places: Vec<(u64, TermAt)> = keys
+                .iter()
+                .filter_map(|&k| {
+                    let term = Term::from_field_text(f.terms, &term_token(k));
+                    inverted
+                        .get_term_info(&term)
+                        .ok()
+                        .map(|info| (k, TermAt::of(info)))
+                })
+                .collect();
+            let langs = segment_langs(&reader, f.lang).ok().map(Arc::new);
+            let mut cache = self.df_cache.write().unwrap_or_else(|e| e.into_inner());
+            cache.coming.push(meta.id());
+            if let Some(l) = langs {
+                cache.langs.insert(meta.id(), l);
+            }
+            let m = cache.segments.entry(meta.id()).or_default();
+            if m.len() + places.len() <= DF_CACHE_TERMS {
+                m.extend(places);
+            }
+        }
+    }
+
+    /// After a reload: the segments taught beforehand are searched now (or,
+    /// if the reload failed, forgotten at the next search like any other).
+    fn came(&self) {
+        self.df_cache
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .coming
+            .clear();
     }
 
     /// Discards uncommitted writes.
@@ -1112,11 +1221,13 @@ impl DiskIndex {
             }
         }
         // Segments merged away are forgotten.
-        let stale =
-            |c: &DfCache| c.segments.len().max(c.keys.len()).max(c.langs.len()) > segments.len();
+        let stale = |c: &DfCache| {
+            c.segments.len().max(c.keys.len()).max(c.langs.len()) > segments.len() + c.coming.len()
+        };
         if stale(&self.df_cache.read().unwrap_or_else(|e| e.into_inner())) {
             let mut cache = self.df_cache.write().unwrap_or_else(|e| e.into_inner());
-            let live: Vec<SegmentId> = segments.iter().map(|s| s.segment_id()).collect();
+            let mut live: Vec<SegmentId> = segments.iter().map(|s| s.segment_id()).collect();
+            live.extend(cache.coming.iter().copied());
             cache.segments.retain(|id, _| live.contains(id));
             cache.keys.retain(|id, _| live.contains(id));
             cache.langs.retain(|id, _| live.contains(id));
@@ -1367,6 +1478,57 @@ mod tests {
         drop(ix);
         let again = DiskIndex::open_or_create(&dir.path().join("ix")).unwrap();
         assert_eq!((again.segments(), again.len()), (1, 9));
+    }
+
+    #[test]
+    fn a_merged_segment_knows_the_terms_searches_found_before_searches_see_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let ix = DiskIndex::open_or_create(&dir.path().join("ix")).unwrap();
+        let mut has = std::collections::BTreeSet::new();
+        for round in 0..3u64 {
+            for i in 0..4u64 {
+                let terms: Vec<(u64, u32)> = (1..=6).map(|t| (round * 10 + i + t, 1)).collect();
+                has.extend(terms.iter().map(|t| t.0));
+                ix.add(&doc(&format!("d{round}-{i}"), "x"), &terms).unwrap();
+            }
+            ix.commit().unwrap();
+        }
+        // Searches ask for terms the index has and some it lacks.
+        let keys: Vec<u64> = (1..=40).chain(1000..1010).collect();
+        let before = ix.doc_freqs(&ix.reader.searcher(), &keys).unwrap().dfs;
+        for (k, df) in keys.iter().zip(&before) {
+            assert_eq!(*df > 0, has.contains(k), "term {k}");
+        }
+        assert_eq!(ix.merge_small_segments().unwrap(), 3);
+        let start = std::time::Instant::now();
+        while ix.index.searchable_segment_ids().unwrap().len() > 1 {
+            assert!(start.elapsed().as_secs() < 60, "merge did not end");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        assert!(ix.refresh().unwrap());
+        let searcher = ix.reader.searcher();
+        assert_eq!(searcher.segment_readers().len(), 1);
+        let seg = &searcher.segment_readers()[0];
+        // Before any search of it: every term found before is known, with
+        // what the dictionary says; the lacking ones were not asked.
+        {
+            let cache = ix.df_cache.read().unwrap();
+            let known = cache.segments.get(&seg.segment_id()).expect("taught");
+            let inverted = seg.inverted_index(ix.fields.terms).unwrap();
+            for (&k, &df) in keys.iter().zip(&before) {
+                let term = Term::from_field_text(ix.fields.terms, &term_token(k));
+                let truth = TermAt::of(inverted.get_term_info(&term).unwrap());
+                if df > 0 {
+                    assert_eq!(known.get(&k), Some(&truth), "term {k}");
+                } else {
+                    assert!(!known.contains_key(&k), "term {k}");
+                }
+            }
+            assert!(cache.langs.contains_key(&seg.segment_id()));
+            assert!(cache.coming.is_empty());
+        }
+        // And searches count the same documents as before the merge.
+        assert_eq!(ix.doc_freqs(&searcher, &keys).unwrap().dfs, before);
     }
 
     #[test]
