@@ -211,6 +211,17 @@ struct DfCache {
     coming: Vec<SegmentId>,
 }
 
+impl DfCache {
+    /// Remembers where segment `id` keeps some terms, unless that would take
+    /// it over [`DF_CACHE_TERMS`].
+    fn remember(&mut self, id: SegmentId, places: impl ExactSizeIterator<Item = (u64, TermAt)>) {
+        let m = self.segments.entry(id).or_default();
+        if m.len() + places.len() <= DF_CACHE_TERMS {
+            m.extend(places);
+        }
+    }
+}
+
 /// Most terms remembered per segment (about 32 bytes each).
 const DF_CACHE_TERMS: usize = 2_000_000;
 
@@ -234,6 +245,16 @@ struct TermAt {
 }
 
 impl TermAt {
+    /// What `inverted` (a segment's dictionary of `field`) says of `key`.
+    fn look_up(
+        inverted: &tantivy::InvertedIndexReader,
+        field: Field,
+        key: u64,
+    ) -> std::io::Result<TermAt> {
+        let term = Term::from_field_text(field, &term_token(key));
+        inverted.get_term_info(&term).map(TermAt::of)
+    }
+
     fn of(info: Option<TermInfo>) -> TermAt {
         match info {
             Some(i) => TermAt {
@@ -718,10 +739,11 @@ impl DiskIndex {
     /// (merges end in the background, after the commit that started them).
     /// Returns whether the searched segments changed; cheap when they did not.
     pub fn refresh(&self) -> Result<bool, IndexError> {
-        let on_disk: Vec<SegmentId> = self
+        let metas = self
             .index
-            .searchable_segment_ids()
+            .searchable_segment_metas()
             .map_err(|e| self.tv(e))?;
+        let on_disk: Vec<SegmentId> = metas.iter().map(|m| m.id()).collect();
         let searched: Vec<SegmentId> = {
             let _g = self.reload.read().unwrap_or_else(|e| e.into_inner());
             let searcher = self.reader.searcher();
@@ -735,7 +757,7 @@ impl DiskIndex {
         if same {
             return Ok(false);
         }
-        self.warm_new_segments();
+        self.warm_new_segments(&metas, &searched);
         let _g = self.reload.write().unwrap_or_else(|e| e.into_inner());
         let r = self.reader.reload().map_err(|e| self.tv(e));
         self.came();
@@ -754,20 +776,9 @@ impl DiskIndex {
     /// signatures of a single document, and a merged segment has only the
     /// documents of the segments it replaces); the segment's languages are
     /// read too. Best effort: a segment that cannot be read now is left to
-    /// the searches.
-    fn warm_new_segments(&self) {
-        let Ok(metas) = self.index.searchable_segment_metas() else {
-            return;
-        };
-        let searched: Vec<SegmentId> = {
-            let _g = self.reload.read().unwrap_or_else(|e| e.into_inner());
-            self.reader
-                .searcher()
-                .segment_readers()
-                .iter()
-                .map(|s| s.segment_id())
-                .collect()
-        };
+    /// the searches. `metas`: the segments on disk; `searched`: those the
+    /// reader shows now.
+    fn warm_new_segments(&self, metas: &[tantivy::SegmentMeta], searched: &[SegmentId]) {
         let fresh: Vec<&tantivy::SegmentMeta> = metas
             .iter()
             .filter(|m| !searched.contains(&m.id()) && m.num_docs() >= WARM_MIN_DOCS)
@@ -802,13 +813,7 @@ impl DiskIndex {
             };
             let places: Vec<(u64, TermAt)> = keys
                 .iter()
-                .filter_map(|&k| {
-                    let term = Term::from_field_text(f.terms, &term_token(k));
-                    inverted
-                        .get_term_info(&term)
-                        .ok()
-                        .map(|info| (k, TermAt::of(info)))
-                })
+                .filter_map(|&k| Some((k, TermAt::look_up(&inverted, f.terms, k).ok()?)))
                 .collect();
             let langs = segment_langs(&reader, f.lang).ok().map(Arc::new);
             let mut cache = self.df_cache.write().unwrap_or_else(|e| e.into_inner());
@@ -816,10 +821,7 @@ impl DiskIndex {
             if let Some(l) = langs {
                 cache.langs.insert(meta.id(), l);
             }
-            let m = cache.segments.entry(meta.id()).or_default();
-            if m.len() + places.len() <= DF_CACHE_TERMS {
-                m.extend(places);
-            }
+            cache.remember(meta.id(), places.into_iter());
         }
     }
 
@@ -1181,9 +1183,7 @@ impl DiskIndex {
                 chunk
                     .iter()
                     .map(|&i| {
-                        let term = Term::from_field_text(f.terms, &term_token(keys[i]));
-                        let info = inverted.get_term_info(&term);
-                        info.map(TermAt::of).map_err(|e| self.tv(e.into()))
+                        TermAt::look_up(&inverted, f.terms, keys[i]).map_err(|e| self.tv(e.into()))
                     })
                     .collect()
             };
@@ -1198,11 +1198,10 @@ impl DiskIndex {
             for (&i, &a) in missing.iter().zip(&found) {
                 at[i] = a;
             }
-            let mut cache = self.df_cache.write().unwrap_or_else(|e| e.into_inner());
-            let m = cache.segments.entry(id).or_default();
-            if m.len() + found.len() <= DF_CACHE_TERMS {
-                m.extend(missing.iter().map(|&i| keys[i]).zip(found));
-            }
+            self.df_cache
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .remember(id, missing.iter().map(|&i| keys[i]).zip(found));
             Ok(at)
         };
         // Several segments are asked at once: right after many small
