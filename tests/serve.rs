@@ -350,6 +350,41 @@ fn seeds_then_samples_match_as_they_arrive() {
 }
 
 #[test]
+fn the_idle_merge_waits_until_checks_pause() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("ix"));
+    // Two adds, one after the other: two commits, two segments, which the
+    // merge policy leaves alone (it joins 4 of a level).
+    let texts = [
+        "The port authority closed the northern harbour after a fire on Tuesday night.\n",
+        "A ferry company added two evening crossings to the islands for the summer.\n",
+    ];
+    for (i, t) in texts.iter().enumerate() {
+        let r = server.post("/documents", &doc(&format!("wire/{i}"), t));
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+    let segments = || server.get("/stats").json()["segments"].as_u64();
+    assert_eq!(segments(), Some(2));
+    // Checks keep coming for longer than the pause in writes that starts
+    // the merge of the small segments (5 s): it waits.
+    let t = Instant::now();
+    while t.elapsed() < Duration::from_secs(7) {
+        let r = server.post("/check", &doc("probe", texts[0]));
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(segments(), Some(2));
+        thread::sleep(Duration::from_millis(100));
+    }
+    // Once they pause, the segments are merged into one.
+    let t = Instant::now();
+    while segments() != Some(1) {
+        assert!(t.elapsed() < Duration::from_secs(30), "{:?}", segments());
+        thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(server.count(), 2);
+    server.assert_no_panic();
+}
+
+#[test]
 fn bad_requests_get_json_errors_and_change_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let mut server = Server::start(&dir.path().join("ix"));
