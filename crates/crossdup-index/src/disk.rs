@@ -13,6 +13,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
 use rustc_hash::FxHashMap;
+
+use crate::bloom::BloomBuilder;
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, DocSetCollector, TopDocs};
 use tantivy::indexer::LogMergePolicy;
@@ -193,6 +195,9 @@ pub struct DiskIndex {
     /// Whether the current writer's merge threads were seen and lowered
     /// (see [`lower_merge_priority`]).
     merges_lowered: std::sync::atomic::AtomicBool,
+    /// The segments' filters of terms (see [`crate::bloom`]); none if its
+    /// thread could not start.
+    blooms: Option<BloomBuilder>,
 }
 
 /// What is remembered of each segment (a segment never changes once
@@ -559,6 +564,15 @@ pub fn term_token(t: u64) -> String {
     format!("{t:016x}")
 }
 
+/// The key a dictionary term of the terms field stands for, if it is one
+/// [`term_token`] wrote.
+fn key_of_token(b: &[u8]) -> Option<u64> {
+    if b.len() != 16 {
+        return None;
+    }
+    u64::from_str_radix(std::str::from_utf8(b).ok()?, 16).ok()
+}
+
 impl DiskIndex {
     /// Opens the index in `dir`, creating it (and the folder) if the folder is
     /// missing or empty. A non-empty folder without the marker is refused.
@@ -635,6 +649,7 @@ impl DiskIndex {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
             .map_err(tv)?;
+        let blooms = BloomBuilder::start(index.clone(), fields.terms, key_of_token).ok();
         Ok(DiskIndex {
             path: dir.to_path_buf(),
             index,
@@ -644,6 +659,7 @@ impl DiskIndex {
             reload: RwLock::new(()),
             df_cache: RwLock::new(DfCache::default()),
             merges_lowered: Default::default(),
+            blooms,
         })
     }
 
@@ -740,7 +756,16 @@ impl DiskIndex {
         // shows the segment of its own writes, and whatever merges ended,
         // and the writes waiting on it should not wait longer.
         let _g = self.reload.write().unwrap_or_else(|e| e.into_inner());
-        self.reader.reload().map_err(|e| self.tv(e))
+        let r = self.reader.reload().map_err(|e| self.tv(e));
+        self.poke_blooms();
+        r
+    }
+
+    /// Has the filters of new segments built (see [`crate::bloom`]).
+    fn poke_blooms(&self) {
+        if let Some(b) = &self.blooms {
+            b.poke();
+        }
     }
 
     /// Lowers the priority of the current writer's merge threads, once.
@@ -815,6 +840,7 @@ impl DiskIndex {
         let _g = self.reload.write().unwrap_or_else(|e| e.into_inner());
         let r = self.reader.reload().map_err(|e| self.tv(e));
         self.came();
+        self.poke_blooms();
         r.map(|_| true)
     }
 
@@ -1229,6 +1255,11 @@ impl DiskIndex {
                     }
                 }
             }
+            // Terms the segment's filter rules out are not asked (nor
+            // remembered: the filter answers again next time).
+            if let Some(b) = self.blooms.as_ref().and_then(|b| b.get(&id)) {
+                missing.retain(|&i| b.may_have(keys[i]));
+            }
             if missing.is_empty() {
                 return Ok(at);
             }
@@ -1470,6 +1501,57 @@ mod tests {
         assert_eq!(ix.len(), 12);
         assert!(ix.get("d1-2").unwrap().is_some());
         assert!(!ix.refresh().unwrap(), "already searched");
+    }
+
+    #[test]
+    fn keys_read_back_from_their_tokens() {
+        for k in [0, 1, 0xdead_beef, u64::MAX] {
+            assert_eq!(key_of_token(term_token(k).as_bytes()), Some(k));
+        }
+        for bad in [&b""[..], b"12", b"00000000000000000", b"000000000000000g"] {
+            assert_eq!(key_of_token(bad), None);
+        }
+    }
+
+    #[test]
+    fn filtered_searches_answer_as_the_dictionaries_and_skip_absent_terms() {
+        let dir = tempfile::tempdir().unwrap();
+        let ix = DiskIndex::open_or_create(&dir.path().join("ix")).unwrap();
+        for round in 0..2u64 {
+            for i in 0..5u64 {
+                let terms: Vec<(u64, u32)> =
+                    (1..=6).map(|t| (round * 100 + i * 10 + t, 1)).collect();
+                ix.add(&doc(&format!("d{round}-{i}"), "x"), &terms).unwrap();
+            }
+            ix.commit().unwrap();
+        }
+        // Built now rather than waiting for the filters' thread.
+        let b = ix.blooms.as_ref().expect("the filters' thread started");
+        let metas = ix.index.searchable_segment_metas().unwrap();
+        crate::bloom::build_missing(&ix.index, ix.fields.terms, key_of_token, b.blooms(), &metas);
+        let searcher = ix.reader.searcher();
+        assert_eq!(searcher.segment_readers().len(), 2);
+        for seg in searcher.segment_readers() {
+            assert!(b.get(&seg.segment_id()).is_some());
+        }
+        // 250 keys around the 60 present ones, and 500 far from any.
+        let keys: Vec<u64> = (1..=250).chain(10_000..10_500).collect();
+        let term = |t: u64| Term::from_field_text(ix.fields.terms, &term_token(t));
+        for _ in 0..2 {
+            let got = ix.doc_freqs(&searcher, &keys).unwrap();
+            let want: Vec<u64> = keys
+                .iter()
+                .map(|&t| searcher.doc_freq(&term(t)).unwrap())
+                .collect();
+            assert_eq!(got.dfs, want);
+        }
+        // Each segment's dictionary was asked for its 30 terms and the few
+        // absent ones its filter let through, not for all 750.
+        let cache = ix.df_cache.read().unwrap();
+        for seg in searcher.segment_readers() {
+            let asked = cache.segments.get(&seg.segment_id()).map_or(0, |p| p.len());
+            assert!((30..60).contains(&asked), "{asked}");
+        }
     }
 
     #[test]

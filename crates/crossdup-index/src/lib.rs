@@ -5,6 +5,7 @@
 //! the matcher, so the index and the matcher always tokenise the same way.
 #![warn(missing_docs)]
 
+pub mod bloom;
 pub mod disk;
 pub mod memory;
 
