@@ -365,6 +365,13 @@ fn the_idle_merge_waits_until_checks_pause() {
     }
     let segments = || server.get("/stats").json()["segments"].as_u64();
     assert_eq!(segments(), Some(2));
+    // The service runs without transparent huge pages (Linux; kernels that
+    // tell).
+    if let Ok(status) = fs::read_to_string(format!("/proc/{}/status", server.child.id())) {
+        if let Some(l) = status.lines().find(|l| l.starts_with("THP_enabled:")) {
+            assert_eq!(l.split_whitespace().nth(1), Some("0"), "{l}");
+        }
+    }
     // Checks keep coming for longer than the pause in writes that starts
     // the merge of the small segments (5 s): it waits.
     let t = Instant::now();

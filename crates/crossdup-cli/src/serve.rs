@@ -180,7 +180,7 @@ enum Op {
 /// pages (mimalloc asks for them). With them, the first touch of each new
 /// 2 MB of the heap clears all of it at once: on the project's 2-core VM a
 /// check that grew a cache waited tens of milliseconds in such a fault (a
-/// 375 kB manual page took 205-290 ms right after 20,000 adds, 90 ms
+/// 375 kB manual page took 205-290 ms right after 20,000 adds, 80-110 ms
 /// without). Returns whether it was set; elsewhere than Linux, false.
 fn no_huge_pages() -> bool {
     #[cfg(target_os = "linux")]
