@@ -91,7 +91,7 @@ pub type Blooms = Arc<RwLock<FxHashMap<SegmentId, Arc<TermBloom>>>>;
 /// at the lowest priority, when poked (after each commit or refresh), and
 /// forgets those of segments merged away. The thread ends with its owner.
 pub struct BloomBuilder {
-    tx: std::sync::Mutex<mpsc::Sender<()>>,
+    tx: mpsc::Sender<()>,
     blooms: Blooms,
 }
 
@@ -120,15 +120,12 @@ impl BloomBuilder {
                     pending = rx.recv();
                 }
             })?;
-        Ok(BloomBuilder {
-            tx: std::sync::Mutex::new(tx),
-            blooms,
-        })
+        Ok(BloomBuilder { tx, blooms })
     }
 
     /// Asks the builder to look at the segments again.
     pub fn poke(&self) {
-        let _ = self.tx.lock().unwrap_or_else(|e| e.into_inner()).send(());
+        let _ = self.tx.send(());
     }
 
     /// The filter of a segment, once built.
@@ -180,17 +177,13 @@ pub fn build_missing(
     }
 }
 
-/// Lowers the calling thread's scheduling priority to the lowest (Linux:
-/// nice 19 for this thread alone); elsewhere, nothing.
+/// Lowers the calling thread's scheduling priority to the lowest (see
+/// [`crate::disk::lowest_priority`]); elsewhere than Linux, nothing.
 fn lower_own_priority() {
     #[cfg(target_os = "linux")]
     {
-        // SAFETY: gettid takes no argument; setpriority only reads its
-        // integer arguments.
-        unsafe {
-            let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
-            libc::setpriority(libc::PRIO_PROCESS, tid, 19);
-        }
+        // 0 names the calling thread.
+        crate::disk::lowest_priority(0);
     }
 }
 

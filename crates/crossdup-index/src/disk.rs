@@ -1392,12 +1392,7 @@ pub fn lower_merge_priority() -> usize {
             else {
                 continue;
             };
-            // On Linux a nice value belongs to one thread, named by its id.
-            // (Not SCHED_IDLE: under a steady stream of adds the cores are
-            // never idle, merges starved and segments piled up, which made
-            // every search slower.)
-            // SAFETY: setpriority only reads its integer arguments.
-            if unsafe { libc::setpriority(libc::PRIO_PROCESS, tid, 19) } == 0 {
+            if lowest_priority(tid) {
                 lowered += 1;
             }
         }
@@ -1407,6 +1402,17 @@ pub fn lower_merge_priority() -> usize {
     {
         0
     }
+}
+
+/// Gives thread `tid` (Linux: a thread id; 0, the calling thread) the
+/// lowest scheduling priority, for background upkeep; returns whether it
+/// took. On Linux a nice value belongs to one thread, named by its id. (Not
+/// SCHED_IDLE: under a steady stream of adds the cores are never idle,
+/// merges starved and segments piled up, which made every search slower.)
+#[cfg(target_os = "linux")]
+pub(crate) fn lowest_priority(tid: libc::id_t) -> bool {
+    // SAFETY: setpriority only reads its integer arguments.
+    unsafe { libc::setpriority(libc::PRIO_PROCESS, tid, 19) == 0 }
 }
 
 #[cfg(test)]
