@@ -1,169 +1,153 @@
 //! Languages crossdup can analyse, and language identification.
 //!
-//! crossdup only works with languages it can stem (the Snowball algorithms of
-//! `rust-stemmers`), so identification is restricted to that set.
+//! Every language is one row of the table below (code, name, script, the
+//! `whatlang` trigram profile when it has one); how its words are stemmed
+//! and which stop words it has are in `data/stem/rules.tsv`, and the letters
+//! and words that tell close languages apart in `data/lang/`. Adding a
+//! language is adding a row and its data lines.
+//!
+//! Identification goes by script first (Hangul is Korean, kana Japanese,
+//! Thai Thai...), then, among the languages sharing a script, by letters
+//! only one of them uses (Ukrainian і, Serbian ђ, Urdu ے), by character
+//! trigrams (`whatlang`) corrected by function words, and by the words that
+//! tell close sisters apart (Malay from Indonesian, Serbian from Croatian).
+//! A short text the evidence does not settle is `und`: [`identify`] returns
+//! `None` rather than a guess.
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::OnceLock;
 
+use rustc_hash::FxHashMap;
 use serde::{Serialize, Serializer};
 
-/// A language crossdup can tokenise, stem and match.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Lang {
-    /// Arabic
-    Ar,
-    /// Danish
-    Da,
-    /// German
-    De,
-    /// Greek
-    El,
-    /// English
-    En,
-    /// Spanish
-    Es,
-    /// Finnish
-    Fi,
-    /// French
-    Fr,
-    /// Hungarian
-    Hu,
-    /// Italian
-    It,
-    /// Dutch
-    Nl,
-    /// Norwegian (Bokmål)
-    No,
-    /// Portuguese
-    Pt,
-    /// Romanian
-    Ro,
-    /// Russian
-    Ru,
-    /// Swedish
-    Sv,
-    /// Tamil
-    Ta,
-    /// Turkish
-    Tr,
+use crate::script::{Script, ScriptCensus};
+
+macro_rules! languages {
+    ($($var:ident, $code:literal, $code3:literal, $name:literal, $wl:expr, $script:ident;)*) => {
+        /// A language crossdup can tokenise, stem and match.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Lang {
+            $(#[doc = $name] $var,)*
+        }
+
+        const COUNT: usize = [$($code),*].len();
+
+        impl Lang {
+            /// Every supported language, in the order of their codes.
+            pub const ALL: [Lang; COUNT] = [$(Lang::$var),*];
+
+            /// The ISO 639-1 code, e.g. `"it"`.
+            pub fn code(self) -> &'static str {
+                match self { $(Lang::$var => $code,)* }
+            }
+
+            /// The ISO 639-3 code, e.g. `"ita"`.
+            pub fn code3(self) -> &'static str {
+                match self { $(Lang::$var => $code3,)* }
+            }
+
+            /// The language's name in English, e.g. `"Italian"`.
+            pub fn name(self) -> &'static str {
+                match self { $(Lang::$var => $name,)* }
+            }
+
+            /// The script the language is written in (Serbian: Cyrillic,
+            /// though its Latin texts are Serbian too).
+            pub fn script(self) -> Script {
+                match self { $(Lang::$var => Script::$script,)* }
+            }
+
+            fn whatlang(self) -> Option<whatlang::Lang> {
+                match self { $(Lang::$var => $wl,)* }
+            }
+        }
+    };
+}
+
+languages! {
+    Ar, "ar", "ara", "Arabic", Some(whatlang::Lang::Ara), Arabic;
+    Bg, "bg", "bul", "Bulgarian", Some(whatlang::Lang::Bul), Cyrillic;
+    Bn, "bn", "ben", "Bengali", Some(whatlang::Lang::Ben), Bengali;
+    Ca, "ca", "cat", "Catalan", Some(whatlang::Lang::Cat), Latin;
+    Cs, "cs", "ces", "Czech", Some(whatlang::Lang::Ces), Latin;
+    Da, "da", "dan", "Danish", Some(whatlang::Lang::Dan), Latin;
+    De, "de", "deu", "German", Some(whatlang::Lang::Deu), Latin;
+    El, "el", "ell", "Greek", Some(whatlang::Lang::Ell), Greek;
+    En, "en", "eng", "English", Some(whatlang::Lang::Eng), Latin;
+    Es, "es", "spa", "Spanish", Some(whatlang::Lang::Spa), Latin;
+    Et, "et", "est", "Estonian", Some(whatlang::Lang::Est), Latin;
+    Fa, "fa", "pes", "Persian", Some(whatlang::Lang::Pes), Arabic;
+    Fi, "fi", "fin", "Finnish", Some(whatlang::Lang::Fin), Latin;
+    Fr, "fr", "fra", "French", Some(whatlang::Lang::Fra), Latin;
+    He, "he", "heb", "Hebrew", Some(whatlang::Lang::Heb), Hebrew;
+    Hi, "hi", "hin", "Hindi", Some(whatlang::Lang::Hin), Devanagari;
+    Hr, "hr", "hrv", "Croatian", Some(whatlang::Lang::Hrv), Latin;
+    Hu, "hu", "hun", "Hungarian", Some(whatlang::Lang::Hun), Latin;
+    Id, "id", "ind", "Indonesian", Some(whatlang::Lang::Ind), Latin;
+    It, "it", "ita", "Italian", Some(whatlang::Lang::Ita), Latin;
+    Ja, "ja", "jpn", "Japanese", Some(whatlang::Lang::Jpn), Kana;
+    Ko, "ko", "kor", "Korean", Some(whatlang::Lang::Kor), Hangul;
+    Lt, "lt", "lit", "Lithuanian", Some(whatlang::Lang::Lit), Latin;
+    Lv, "lv", "lav", "Latvian", Some(whatlang::Lang::Lav), Latin;
+    Ms, "ms", "msa", "Malay", None, Latin;
+    Nl, "nl", "nld", "Dutch", Some(whatlang::Lang::Nld), Latin;
+    No, "no", "nob", "Norwegian (Bokmål)", Some(whatlang::Lang::Nob), Latin;
+    Pl, "pl", "pol", "Polish", Some(whatlang::Lang::Pol), Latin;
+    Pt, "pt", "por", "Portuguese", Some(whatlang::Lang::Por), Latin;
+    Ro, "ro", "ron", "Romanian", Some(whatlang::Lang::Ron), Latin;
+    Ru, "ru", "rus", "Russian", Some(whatlang::Lang::Rus), Cyrillic;
+    Sk, "sk", "slk", "Slovak", Some(whatlang::Lang::Slk), Latin;
+    Sl, "sl", "slv", "Slovenian", Some(whatlang::Lang::Slv), Latin;
+    Sr, "sr", "srp", "Serbian (Cyrillic and Latin)", Some(whatlang::Lang::Srp), Cyrillic;
+    Sv, "sv", "swe", "Swedish", Some(whatlang::Lang::Swe), Latin;
+    Sw, "sw", "swa", "Swahili", None, Latin;
+    Ta, "ta", "tam", "Tamil", Some(whatlang::Lang::Tam), Tamil;
+    Th, "th", "tha", "Thai", Some(whatlang::Lang::Tha), Thai;
+    Tr, "tr", "tur", "Turkish", Some(whatlang::Lang::Tur), Latin;
+    Uk, "uk", "ukr", "Ukrainian", Some(whatlang::Lang::Ukr), Cyrillic;
+    Ur, "ur", "urd", "Urdu", Some(whatlang::Lang::Urd), Arabic;
+    Vi, "vi", "vie", "Vietnamese", Some(whatlang::Lang::Vie), Latin;
+    Zh, "zh", "zho", "Chinese", Some(whatlang::Lang::Cmn), Han;
 }
 
 impl Lang {
-    /// Every supported language.
-    pub const ALL: [Lang; 18] = [
-        Lang::Ar,
-        Lang::Da,
-        Lang::De,
-        Lang::El,
-        Lang::En,
-        Lang::Es,
-        Lang::Fi,
-        Lang::Fr,
-        Lang::Hu,
-        Lang::It,
-        Lang::Nl,
-        Lang::No,
-        Lang::Pt,
-        Lang::Ro,
-        Lang::Ru,
-        Lang::Sv,
-        Lang::Ta,
-        Lang::Tr,
-    ];
-
-    /// The ISO 639-1 code, e.g. `"it"`.
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::Ar => "ar",
-            Lang::Da => "da",
-            Lang::De => "de",
-            Lang::El => "el",
-            Lang::En => "en",
-            Lang::Es => "es",
-            Lang::Fi => "fi",
-            Lang::Fr => "fr",
-            Lang::Hu => "hu",
-            Lang::It => "it",
-            Lang::Nl => "nl",
-            Lang::No => "no",
-            Lang::Pt => "pt",
-            Lang::Ro => "ro",
-            Lang::Ru => "ru",
-            Lang::Sv => "sv",
-            Lang::Ta => "ta",
-            Lang::Tr => "tr",
-        }
-    }
-
-    /// Parses an ISO 639-1 or 639-3 code (`"it"`, `"ita"`), case-insensitively.
+    /// Parses an ISO 639-1 or 639-3 code (`"it"`, `"ita"`), case-insensitively;
+    /// `nb` is Norwegian, and region or script subtags (`zh-CN`, `sr-Latn`,
+    /// `pt_BR`) are ignored.
+    ///
+    /// ```
+    /// use crossdup_text::lang::Lang;
+    /// assert_eq!(Lang::from_code("zh-Hans"), Some(Lang::Zh));
+    /// assert_eq!(Lang::from_code("sr_Latn"), Some(Lang::Sr));
+    /// assert_eq!(Lang::from_code("UKR"), Some(Lang::Uk));
+    /// ```
     pub fn from_code(code: &str) -> Option<Lang> {
         let c = code.trim().to_ascii_lowercase();
+        let c = c.split(['-', '_']).next().unwrap_or("");
+        let c = match c {
+            "nb" | "nor" => "no",
+            "zho" | "chi" | "cmn" => "zh",
+            "fas" | "per" => "fa",
+            "zsm" | "may" => "ms",
+            "swh" => "sw",
+            other => other,
+        };
         Lang::ALL
             .iter()
             .copied()
-            .find(|l| l.code() == c || l.code3() == c || (c == "nb" && *l == Lang::No))
+            .find(|l| l.code() == c || l.code3() == c)
     }
 
-    /// The ISO 639-3 code, e.g. `"ita"`.
-    pub fn code3(self) -> &'static str {
-        self.whatlang().code()
-    }
-
-    /// The Snowball stemming algorithm for this language.
-    pub fn stemmer_algorithm(self) -> rust_stemmers::Algorithm {
-        use rust_stemmers::Algorithm as A;
-        match self {
-            Lang::Ar => A::Arabic,
-            Lang::Da => A::Danish,
-            Lang::De => A::German,
-            Lang::El => A::Greek,
-            Lang::En => A::English,
-            Lang::Es => A::Spanish,
-            Lang::Fi => A::Finnish,
-            Lang::Fr => A::French,
-            Lang::Hu => A::Hungarian,
-            Lang::It => A::Italian,
-            Lang::Nl => A::Dutch,
-            Lang::No => A::Norwegian,
-            Lang::Pt => A::Portuguese,
-            Lang::Ro => A::Romanian,
-            Lang::Ru => A::Russian,
-            Lang::Sv => A::Swedish,
-            Lang::Ta => A::Tamil,
-            Lang::Tr => A::Turkish,
-        }
-    }
-
-    fn whatlang(self) -> whatlang::Lang {
-        use whatlang::Lang as W;
-        match self {
-            Lang::Ar => W::Ara,
-            Lang::Da => W::Dan,
-            Lang::De => W::Deu,
-            Lang::El => W::Ell,
-            Lang::En => W::Eng,
-            Lang::Es => W::Spa,
-            Lang::Fi => W::Fin,
-            Lang::Fr => W::Fra,
-            Lang::Hu => W::Hun,
-            Lang::It => W::Ita,
-            Lang::Nl => W::Nld,
-            Lang::No => W::Nob,
-            Lang::Pt => W::Por,
-            Lang::Ro => W::Ron,
-            Lang::Ru => W::Rus,
-            Lang::Sv => W::Swe,
-            Lang::Ta => W::Tam,
-            Lang::Tr => W::Tur,
-        }
+    /// The language's index in [`Lang::ALL`], for tables kept per language.
+    pub fn index(self) -> usize {
+        self as usize
     }
 
     fn from_whatlang(w: whatlang::Lang) -> Option<Lang> {
-        Lang::ALL.iter().copied().find(|l| l.whatlang() == w)
+        Lang::ALL.iter().copied().find(|l| l.whatlang() == Some(w))
     }
 }
-
 impl fmt::Display for Lang {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.code())
@@ -205,27 +189,61 @@ pub struct LangGuess {
     pub confidence: f64,
 }
 
+/// What a guess rests on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Basis {
+    /// The script is written by one language only, or letters of one
+    /// language alone are frequent, or function words settle it.
+    Sure,
+    /// Character trigrams (perhaps corrected by function words).
+    Trigrams,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Guess {
+    lang: Lang,
+    confidence: f64,
+    basis: Basis,
+}
+
+/// Texts with fewer letters than this are short (a headline, a caption):
+/// there, an unsure trigram guess is `und`.
+const SHORT_LETTERS: usize = 60;
+
+/// Below this trigram confidence a short text whose function words do not
+/// settle its language is `und`.
+const UND_CONFIDENCE: f64 = 0.5;
+
+/// Below this confidence, trigrams alone (a text with no function word of
+/// any language, such as "Golang tag parser") do not outweigh the
+/// collection's main language.
+const PRIOR_OVER_TRIGRAMS: f64 = 0.5;
+
 /// Identifies the language of `text` among the languages crossdup supports.
 ///
-/// Returns `None` when the text has no letters to judge by.
+/// Returns `None` (`und`) when the text has no letters to judge by, is in a
+/// script none of them uses, or is short and the evidence does not settle
+/// it.
 ///
 /// ```
 /// use crossdup_text::lang::{identify, Lang};
 /// let g = identify("La Russia ha chiesto sostegno alla Cina nella guerra contro l'Ucraina.").unwrap();
 /// assert_eq!(g.lang, Lang::It);
+/// assert_eq!(identify("Україна отримала нову партію допомоги від союзників.").unwrap().lang, Lang::Uk);
+/// assert_eq!(identify("东京股市周一收盘上涨").unwrap().lang, Lang::Zh);
+/// assert!(identify("12:45 | 3.2%").is_none());
 /// ```
 pub fn identify(text: &str) -> Option<LangGuess> {
     let sample = crate::util::prefix_at_char_boundary(text, 4000);
-    let stops = stop_word_shares(sample);
-    combine(trigram_guess(sample), &stops)
+    let ev = Evidence::of(sample);
+    let g = ev.guess(sample)?;
+    (!ev.undecided(&g)).then_some(LangGuess {
+        lang: g.lang,
+        confidence: g.confidence,
+    })
 }
 
 /// The language [`identify`] gives `text`, without its confidence.
-///
-/// When function words settle the question (one language's stop words make
-/// at least a fifth of the words and half as many again as any other's),
-/// [`identify`] answers with that language whatever the character trigrams
-/// say, so the trigram model is not consulted.
 ///
 /// ```
 /// use crossdup_text::lang::{identify, identify_lang, Lang};
@@ -234,21 +252,19 @@ pub fn identify(text: &str) -> Option<LangGuess> {
 /// assert_eq!(identify_lang(t), identify(t).map(|g| g.lang));
 /// ```
 pub fn identify_lang(text: &str) -> Option<Lang> {
-    let sample = crate::util::prefix_at_char_boundary(text, 4000);
-    let stops = stop_word_shares(sample);
-    if let Some(l) = stops.settled() {
-        return Some(l);
-    }
-    combine(trigram_guess(sample), &stops).map(|g| g.lang)
+    identify(text).map(|g| g.lang)
 }
 
 /// As [`identify_lang`], given the language most documents of the collection
 /// are in: when function words give `prefer` at least the share they give
-/// the language the character trigrams name, or when the text has no
-/// function word at all and the trigrams are unsure, `prefer` is taken. Short
-/// technical texts ("Provides a mock protocol for gfal2") share their few
-/// function words with several languages, and trigrams then guess at random
-/// among them; the collection's main language is the better bet.
+/// the language the character trigrams name, when the text has no
+/// function word at all and the trigrams are unsure, or when the text is
+/// short and undecided (`und`), `prefer` is taken, provided it is written in
+/// the text's script. Short technical texts ("Provides a mock protocol for
+/// gfal2") share their few function words with several languages, and
+/// trigrams then guess at random among them; the collection's main language
+/// is the better bet. A text whose script or letters name its language
+/// keeps it.
 ///
 /// ```
 /// use crossdup_text::lang::{identify_lang, identify_lang_preferring, Lang};
@@ -260,30 +276,29 @@ pub fn identify_lang(text: &str) -> Option<Lang> {
 /// // Clear evidence for another language is not overridden.
 /// let it = "La libreria per leggere e scrivere i file di configurazione.";
 /// assert_eq!(identify_lang_preferring(it, Some(Lang::En)), identify_lang(it));
+/// let ko = "서울 지하철 요금이 다음 달부터 오른다";
+/// assert_eq!(identify_lang_preferring(ko, Some(Lang::En)), Some(Lang::Ko));
 /// ```
 pub fn identify_lang_preferring(text: &str, prefer: Option<Lang>) -> Option<Lang> {
     let sample = crate::util::prefix_at_char_boundary(text, 4000);
-    let stops = stop_word_shares(sample);
-    if let Some(l) = stops.settled() {
-        return Some(l);
-    }
-    let guess = combine(trigram_guess(sample), &stops)?;
+    let ev = Evidence::of(sample);
+    let g = ev.guess(sample)?;
+    let undecided = ev.undecided(&g);
     match prefer {
-        Some(p)
-            if p != guess.lang
-                && ((stops.share(p) > 0.0 && stops.share(p) >= stops.share(guess.lang))
-                    || (stops.silent() && guess.confidence < PRIOR_OVER_TRIGRAMS)) =>
-        {
-            Some(p)
+        Some(p) if p != g.lang && g.basis != Basis::Sure && ev.writes(p) => {
+            let stops = &ev.stops;
+            let prior = undecided
+                || (stops.share(p) > 0.0 && stops.share(p) >= stops.share(g.lang))
+                || (stops.silent() && g.confidence < PRIOR_OVER_TRIGRAMS);
+            if prior {
+                Some(p)
+            } else {
+                Some(g.lang)
+            }
         }
-        _ => Some(guess.lang),
+        _ => (!undecided).then_some(g.lang),
     }
 }
-
-/// Below this confidence, trigrams alone (a text with no function word of
-/// any language, such as "Golang tag parser") do not outweigh the
-/// collection's main language.
-const PRIOR_OVER_TRIGRAMS: f64 = 0.5;
 
 /// Whether a passage of a document in `lang` is in another language, and
 /// which: `None` when [`identify`] would name `lang` (or nothing), or when
@@ -291,8 +306,7 @@ const PRIOR_OVER_TRIGRAMS: f64 = 0.5;
 /// `lang` (trigrams alone misjudge lists and technical phrases: "Keyboard
 /// layout switcher: lets you assign different keyboard layouts for
 /// different locales." is not French). Languages without a function-word
-/// list (other scripts) need only the trigrams. Cheaper than [`identify`]:
-/// trigrams are not consulted when function words settle the question.
+/// list need only the trigrams.
 ///
 /// ```
 /// use crossdup_text::lang::{identify_unless, Lang};
@@ -303,100 +317,297 @@ const PRIOR_OVER_TRIGRAMS: f64 = 0.5;
 /// ```
 pub fn identify_unless(text: &str, lang: Lang) -> Option<LangGuess> {
     let sample = crate::util::prefix_at_char_boundary(text, 4000);
-    let stops = stop_word_shares(sample);
+    let ev = Evidence::of(sample);
+    let stops = &ev.stops;
     let own = stops.share(lang);
     // Plain ASCII is in no other script, and no list favours another language.
     if sample.is_ascii() && stops.shares.iter().all(|&s| s <= own) {
         return None;
     }
-    if stops.settled() == Some(lang) {
+    let g = ev.guess(sample).filter(|g| g.lang != lang)?;
+    if ev.undecided(&g) {
         return None;
     }
-    let g = combine(trigram_guess(sample), &stops).filter(|g| g.lang != lang)?;
-    let listed = STOP_CANDIDATES.contains(&g.lang);
-    (!listed || stops.share(g.lang) > own).then_some(g)
+    let listed = stops_of(g.lang).is_some();
+    (g.basis == Basis::Sure || !listed || stops.share(g.lang) > own).then_some(LangGuess {
+        lang: g.lang,
+        confidence: g.confidence,
+    })
 }
 
-fn trigram_guess(sample: &str) -> Option<(Lang, f64)> {
-    use std::sync::OnceLock;
-    static DETECTOR: OnceLock<whatlang::Detector> = OnceLock::new();
-    let det = DETECTOR.get_or_init(|| {
-        whatlang::Detector::with_allowlist(Lang::ALL.iter().map(|l| l.whatlang()).collect())
-    });
-    let info = det.detect(sample);
-    info.and_then(|i| Lang::from_whatlang(i.lang()).map(|l| (l, i.confidence())))
+/// What a sample shows: its letters by script and its function words.
+struct Evidence {
+    census: ScriptCensus,
+    script: Option<Script>,
+    stops: StopShares,
 }
 
-/// Character trigrams, corrected by function words: they are the strongest
-/// evidence on short texts, where trigrams often mistake one language for a
-/// neighbour.
-fn combine(trigram: Option<(Lang, f64)>, stops: &StopShares) -> Option<LangGuess> {
-    let (stop_lang, stop_share) = (stops.best, stops.best_share);
-    match (trigram, stop_lang) {
-        (Some((l, c)), Some(s)) if s != l => {
-            let share_l = stops.share(l);
-            if stop_share >= 0.2 && stop_share >= 1.5 * share_l {
-                Some(LangGuess {
-                    lang: s,
-                    confidence: stop_share.min(1.0),
-                })
-            } else {
-                Some(LangGuess {
+impl Evidence {
+    fn of(sample: &str) -> Evidence {
+        let census = ScriptCensus::of(sample);
+        let script = census.dominant();
+        Evidence {
+            stops: stop_word_shares(sample),
+            census,
+            script,
+        }
+    }
+
+    /// Whether `l` is written in the sample's script.
+    fn writes(&self, l: Lang) -> bool {
+        self.script.is_some_and(|s| script_langs(s).contains(&l))
+    }
+
+    /// Whether a guess is too weak to name a language: a short text, and
+    /// trigrams unsure.
+    fn undecided(&self, g: &Guess) -> bool {
+        g.basis == Basis::Trigrams
+            && self.census.total() < SHORT_LETTERS
+            && g.confidence < UND_CONFIDENCE
+    }
+
+    fn guess(&self, sample: &str) -> Option<Guess> {
+        let script = self.script?;
+        let langs = script_langs(script);
+        let sure = |lang: Lang, confidence: f64| Guess {
+            lang,
+            confidence,
+            basis: Basis::Sure,
+        };
+        let share = self.census.count(script) as f64 / self.census.total().max(1) as f64;
+        match langs {
+            [] => return None,
+            [only] if script != Script::Devanagari => return Some(sure(*only, share.min(1.0))),
+            _ => {}
+        }
+        // Letters only one language of the script uses.
+        if let Some(l) = marked_by_letters(sample, script, self.census.count(script)) {
+            return Some(sure(l, 1.0));
+        }
+        if let Some(l) = self.stops.settled(langs) {
+            return Some(sure(sisters(sample, l), self.stops.best_share(langs).min(1.0)));
+        }
+        let trigram = trigram_guess(sample, script);
+        let g = match trigram {
+            // Devanagari is also Marathi's and Nepali's: a text the trigrams
+            // give to them is not Hindi.
+            None if script == Script::Devanagari => return None,
+            None => {
+                let (l, s) = self.stops.best(langs)?;
+                (s >= 0.2).then_some(Guess {
                     lang: l,
-                    confidence: c,
-                })
+                    confidence: s,
+                    basis: Basis::Trigrams,
+                })?
+            }
+            Some((l, c)) => self.correct(l, c, langs),
+        };
+        Some(Guess {
+            lang: sisters(sample, g.lang),
+            ..g
+        })
+    }
+
+    /// Character trigrams, corrected by function words: they are the
+    /// strongest evidence on short texts, where trigrams often mistake one
+    /// language for a neighbour.
+    fn correct(&self, l: Lang, c: f64, langs: &[Lang]) -> Guess {
+        if let Some((s, share)) = self.stops.best(langs) {
+            if s != l && share >= 0.2 && share >= 1.5 * self.stops.share(l) {
+                return Guess {
+                    lang: s,
+                    confidence: share.min(1.0),
+                    basis: Basis::Trigrams,
+                };
             }
         }
-        (Some((l, c)), _) => Some(LangGuess {
+        Guess {
             lang: l,
             confidence: c,
-        }),
-        (None, Some(s)) if stop_share >= 0.2 => Some(LangGuess {
-            lang: s,
-            confidence: stop_share,
-        }),
-        _ => None,
+            basis: Basis::Trigrams,
+        }
     }
 }
 
-/// Latin-script languages told apart by function words (others are told
-/// apart by their alphabets).
-const STOP_CANDIDATES: [Lang; 13] = [
-    Lang::Da,
-    Lang::De,
-    Lang::En,
-    Lang::Es,
-    Lang::Fi,
-    Lang::Fr,
-    Lang::Hu,
-    Lang::It,
-    Lang::Nl,
-    Lang::No,
-    Lang::Pt,
-    Lang::Ro,
-    Lang::Sv,
-];
+/// The languages written in `script` (Serbian in Latin letters as well as
+/// Cyrillic ones).
+fn script_langs(script: Script) -> &'static [Lang] {
+    static BY_SCRIPT: OnceLock<Vec<Vec<Lang>>> = OnceLock::new();
+    let t = BY_SCRIPT.get_or_init(|| {
+        Script::ALL
+            .iter()
+            .map(|&s| {
+                Lang::ALL
+                    .iter()
+                    .copied()
+                    .filter(|l| {
+                        l.script() == s || (s == Script::Latin && *l == Lang::Sr)
+                    })
+                    .collect()
+            })
+            .collect()
+    });
+    &t[Script::ALL.iter().position(|&s| s == script).unwrap_or(0)]
+}
 
-/// Shares of words that are stop words, per candidate language.
-#[derive(Clone, Debug, Default)]
+fn script_name(s: Script) -> &'static str {
+    match s {
+        Script::Latin => "latin",
+        Script::Cyrillic => "cyrillic",
+        Script::Greek => "greek",
+        Script::Arabic => "arabic",
+        Script::Hebrew => "hebrew",
+        Script::Devanagari => "devanagari",
+        Script::Bengali => "bengali",
+        Script::Tamil => "tamil",
+        Script::Thai => "thai",
+        Script::OtherSoutheastAsian => "southeast-asian",
+        Script::Hangul => "hangul",
+        Script::Kana => "kana",
+        Script::Han => "han",
+        Script::Other => "other",
+    }
+}
+
+const LETTERS_TSV: &str = include_str!("../../../data/lang/letters.tsv");
+const SISTERS_TSV: &str = include_str!("../../../data/lang/sisters.tsv");
+
+/// Share of a script's letters from which a language's own letters name it.
+const MARKER_SHARE: f64 = 0.005;
+
+/// The first language of `data/lang/letters.tsv` for `script` whose own
+/// letters make at least [`MARKER_SHARE`] of the sample's letters in it.
+fn marked_by_letters(sample: &str, script: Script, letters: usize) -> Option<Lang> {
+    static TABLE: OnceLock<Vec<(Lang, String, Vec<char>)>> = OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        LETTERS_TSV
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .filter_map(|l| {
+                let mut f = l.split('\t');
+                let lang = Lang::from_code(f.next()?)?;
+                let script = f.next()?.trim().to_string();
+                Some((lang, script, f.next()?.trim().chars().collect()))
+            })
+            .collect()
+    });
+    let name = script_name(script);
+    let rows: Vec<_> = table.iter().filter(|(_, s, _)| s == name).collect();
+    if rows.is_empty() || letters == 0 {
+        return None;
+    }
+    let mut counts = vec![0usize; rows.len()];
+    for c in sample.chars().flat_map(char::to_lowercase) {
+        for (i, (_, _, set)) in rows.iter().enumerate() {
+            if set.contains(&c) {
+                counts[i] += 1;
+            }
+        }
+    }
+    rows.iter()
+        .zip(counts)
+        .find(|(_, n)| *n > 0 && *n as f64 >= MARKER_SHARE * letters as f64)
+        .map(|((l, _, _), _)| *l)
+}
+
+/// `guessed`, or its sister language of `data/lang/sisters.tsv` when the
+/// sample holds more of the sister's marker words (at least two).
+fn sisters(sample: &str, guessed: Lang) -> Lang {
+    type Pair = (Lang, Lang, rustc_hash::FxHashSet<String>, rustc_hash::FxHashSet<String>);
+    static PAIRS: OnceLock<Vec<Pair>> = OnceLock::new();
+    let pairs = PAIRS.get_or_init(|| {
+        let mut words: FxHashMap<(Lang, Lang), rustc_hash::FxHashSet<String>> =
+            FxHashMap::default();
+        for l in SISTERS_TSV.lines().filter(|l| !l.starts_with('#')) {
+            let mut f = l.split('\t');
+            let (Some(a), Some(b), Some(w)) = (f.next(), f.next(), f.next()) else {
+                continue;
+            };
+            let (Some(a), Some(b)) = (Lang::from_code(a), Lang::from_code(b)) else {
+                continue;
+            };
+            words
+                .entry((a, b))
+                .or_default()
+                .extend(w.split_whitespace().map(str::to_string));
+        }
+        let mut out = Vec::new();
+        for (&(a, b), wa) in &words {
+            let wb = words.get(&(b, a)).cloned().unwrap_or_default();
+            // Words of both lists tell nothing.
+            let only_a = wa.difference(&wb).cloned().collect();
+            let only_b = wb.difference(wa).cloned().collect();
+            out.push((a, b, only_a, only_b));
+        }
+        out.sort_by_key(|p| (p.0, p.1));
+        out
+    });
+    let mut norm: Option<String> = None;
+    for (lang, sister, own, theirs) in pairs {
+        if *sister != guessed {
+            continue;
+        }
+        let n = norm.get_or_insert_with(|| crate::normalize::normalize_text(sample));
+        let (mut a, mut b) = (0usize, 0usize);
+        for w in n.split(|c: char| !c.is_alphabetic()) {
+            a += own.contains(w) as usize;
+            b += theirs.contains(w) as usize;
+        }
+        if a >= 2 && a > b {
+            return *lang;
+        }
+    }
+    guessed
+}
+
+fn trigram_guess(sample: &str, script: Script) -> Option<(Lang, f64)> {
+    static DETECTORS: OnceLock<Vec<Option<whatlang::Detector>>> = OnceLock::new();
+    let dets = DETECTORS.get_or_init(|| {
+        Script::ALL
+            .iter()
+            .map(|&s| {
+                let mut list: Vec<whatlang::Lang> = script_langs(s)
+                    .iter()
+                    .filter(|l| s != Script::Latin || **l != Lang::Sr)
+                    .filter_map(|l| l.whatlang())
+                    .collect();
+                if s == Script::Devanagari {
+                    list.extend([whatlang::Lang::Mar, whatlang::Lang::Nep]);
+                }
+                (list.len() > 1).then(|| whatlang::Detector::with_allowlist(list))
+            })
+            .collect()
+    });
+    let det = dets[Script::ALL.iter().position(|&s| s == script)?].as_ref()?;
+    let info = det.detect(sample)?;
+    Lang::from_whatlang(info.lang()).map(|l| (l, info.confidence()))
+}
+
+/// The stop-word list of `l` used for identification, if it has one and
+/// is written with spaces between words.
+fn stops_of(l: Lang) -> Option<&'static rustc_hash::FxHashSet<String>> {
+    let s = crate::tokens::stop_words(l);
+    (!s.is_empty() && !l.script().is_unspaced() && l.script() != Script::Hangul).then_some(s)
+}
+
+/// Shares of words that are stop words, per language.
+#[derive(Clone, Debug)]
 struct StopShares {
-    /// Share per language of [`STOP_CANDIDATES`].
-    shares: [f64; 13],
-    /// The winner, if it stands out from the runner-up.
-    best: Option<Lang>,
-    /// Its share (0 without a winner).
-    best_share: f64,
-    /// The largest share of any other language.
-    runner_up: f64,
+    /// Share per language, by [`Lang::index`].
+    shares: [f64; COUNT],
+}
+
+impl Default for StopShares {
+    fn default() -> Self {
+        StopShares {
+            shares: [0.0; COUNT],
+        }
+    }
 }
 
 impl StopShares {
     fn share(&self, l: Lang) -> f64 {
-        STOP_CANDIDATES
-            .iter()
-            .position(|&c| c == l)
-            .map(|i| self.shares[i])
-            .unwrap_or(0.0)
+        self.shares[l.index()]
     }
 
     /// Whether no function word of any language was found (or the text
@@ -405,22 +616,51 @@ impl StopShares {
         self.shares.iter().all(|&s| s == 0.0)
     }
 
-    /// The language [`combine`] returns whatever the trigrams say, if any.
-    fn settled(&self) -> Option<Lang> {
-        let l = self.best?;
-        (self.best_share >= 0.2 && self.best_share >= 1.5 * self.runner_up).then_some(l)
+    /// The best of `langs` and the largest share of any other of them.
+    fn ranked(&self, langs: &[Lang]) -> Option<(Lang, f64, f64)> {
+        let mut best: Option<(Lang, f64)> = None;
+        let mut second = 0.0f64;
+        // Ties go to the earlier language in the list.
+        for &l in langs {
+            let s = self.share(l);
+            match best {
+                Some((_, b)) if s <= b => second = second.max(s),
+                _ => {
+                    if let Some((_, b)) = best {
+                        second = second.max(b);
+                    }
+                    best = Some((l, s));
+                }
+            }
+        }
+        best.map(|(l, s)| (l, s, second))
+    }
+
+    /// The winner among `langs`, if it stands out from the runner-up.
+    fn best(&self, langs: &[Lang]) -> Option<(Lang, f64)> {
+        let (l, s, s2) = self.ranked(langs)?;
+        (s > 0.0 && s >= 1.3 * s2).then_some((l, s))
+    }
+
+    fn best_share(&self, langs: &[Lang]) -> f64 {
+        self.best(langs).map(|b| b.1).unwrap_or(0.0)
+    }
+
+    /// The language function words name whatever the trigrams say, if any.
+    fn settled(&self, langs: &[Lang]) -> Option<Lang> {
+        let (l, s, s2) = self.ranked(langs)?;
+        (s >= 0.2 && s >= 1.5 * s2).then_some(l)
     }
 }
 
-/// Stop-word membership of a word as a bit set over [`STOP_CANDIDATES`].
-fn stop_mask(word: &str) -> u16 {
-    use std::sync::OnceLock;
-    static MASKS: OnceLock<rustc_hash::FxHashMap<String, u16>> = OnceLock::new();
+/// Stop-word membership of a word as a bit set over [`Lang::index`].
+fn stop_mask(word: &str) -> u64 {
+    static MASKS: OnceLock<FxHashMap<String, u64>> = OnceLock::new();
     let masks = MASKS.get_or_init(|| {
-        let mut m: rustc_hash::FxHashMap<String, u16> = rustc_hash::FxHashMap::default();
-        for (i, &l) in STOP_CANDIDATES.iter().enumerate() {
-            for w in crate::tokens::stop_words(l) {
-                *m.entry(w.clone()).or_default() |= 1 << i;
+        let mut m: FxHashMap<String, u64> = FxHashMap::default();
+        for l in Lang::ALL {
+            for w in stops_of(l).into_iter().flatten() {
+                *m.entry(w.clone()).or_default() |= 1 << l.index();
             }
         }
         m
@@ -430,7 +670,7 @@ fn stop_mask(word: &str) -> u16 {
 
 fn stop_word_shares(text: &str) -> StopShares {
     let sample = crate::util::prefix_at_char_boundary(text, 2000);
-    let mut hits = [0usize; 13];
+    let mut hits = [0usize; COUNT];
     let mut words = 0usize;
     // Normalising ASCII only lower-cases it (the backquote it would turn into
     // a quote separates words either way).
@@ -457,16 +697,6 @@ fn stop_word_shares(text: &str) -> StopShares {
     for (s, h) in out.shares.iter_mut().zip(hits) {
         *s = h as f64 / words as f64;
     }
-    // The best, and the runner-up; ties go to the earlier language in the list.
-    let mut order: Vec<usize> = (0..13).collect();
-    order.sort_by(|&a, &b| out.shares[b].total_cmp(&out.shares[a]));
-    let (s, s2) = (out.shares[order[0]], out.shares[order[1]]);
-    out.runner_up = s2;
-    // The winner must stand out from the runner-up.
-    if s > 0.0 && s >= 1.3 * s2 {
-        out.best = Some(STOP_CANDIDATES[order[0]]);
-        out.best_share = s;
-    }
     out
 }
 
@@ -479,8 +709,10 @@ mod tests {
         for l in Lang::ALL {
             assert_eq!(Lang::from_code(l.code()), Some(l));
             assert_eq!(Lang::from_code(l.code3()), Some(l));
+            assert_eq!(Lang::ALL[l.index()], l);
         }
         assert!("xx".parse::<Lang>().is_err());
+        assert_eq!(Lang::ALL.len(), 43);
     }
 
     #[test]
@@ -518,10 +750,49 @@ mod tests {
     }
 
     #[test]
+    fn scripts_and_letters_name_their_languages() {
+        let cases = [
+            (Lang::Ru, "Президент подписал закон о бюджете на следующий год, сообщили в Кремле."),
+            (Lang::Uk, "Президент підписав закон про бюджет на наступний рік, повідомили в офісі."),
+            (Lang::Sr, "Председник је потписао закон о буџету за следећу годину, саопштено је."),
+            (Lang::Bg, "Президентът подписа закона за бюджета за следващата година, съобщиха от кабинета."),
+            (Lang::Fa, "رئیس جمهور قانون بودجه سال آینده را امضا کرد و گفت که این کار مهم است."),
+            (Lang::Ur, "صدر نے اگلے سال کے بجٹ کے قانون پر دستخط کر دیے ہیں اور کہا کہ یہ اہم ہے۔"),
+            (Lang::Ar, "وقع الرئيس على قانون الميزانية للعام المقبل، حسبما أفادت الرئاسة."),
+            (Lang::He, "הנשיא חתם על חוק התקציב לשנה הבאה, כך נמסר מלשכתו."),
+            (Lang::Hi, "राष्ट्रपति ने अगले वर्ष के बजट कानून पर हस्ताक्षर किए, कार्यालय ने बताया।"),
+            (Lang::Ja, "大統領は来年度の予算法案に署名したと、事務所が発表した。"),
+            (Lang::Ko, "대통령은 내년도 예산 법안에 서명했다고 대변인이 밝혔다."),
+            (Lang::Th, "ประธานาธิบดีลงนามในกฎหมายงบประมาณสำหรับปีหน้าแล้ว"),
+            (Lang::El, "Ο πρόεδρος υπέγραψε τον νόμο για τον προϋπολογισμό του επόμενου έτους."),
+        ];
+        for (want, text) in cases {
+            assert_eq!(identify(text).map(|g| g.lang), Some(want), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_quoted_name_does_not_change_the_language() {
+        let t = "Российские войска продолжают наступление в направлении города, \
+                 сообщили в штабе. Жители Київщини получили предупреждение о ракетной опасности.";
+        assert_eq!(identify(t).map(|g| g.lang), Some(Lang::Ru));
+    }
+
+    #[test]
     fn short_english_is_not_mistaken_for_a_neighbour() {
         let t = "Firefighters fought the blaze for six hours and saved the old lighthouse near the harbour.";
         assert_eq!(identify(t).map(|g| g.lang), Some(Lang::En));
         let t = "Il porto riaprirà lunedì.";
         assert_eq!(identify(t).map(|g| g.lang), Some(Lang::It));
+    }
+
+    #[test]
+    fn sisters_are_told_apart_by_their_words() {
+        let ms = "Kerajaan negeri telah mengumumkan bahawa sekolah akan dibuka semula selepas cuti, \
+                  dan ibu bapa boleh menghantar anak mereka seperti biasa.";
+        assert_eq!(identify(ms).map(|g| g.lang), Some(Lang::Ms));
+        let sr = "Vlada Srbije je saopštila da će nove mere važiti od jula, a građani će imati \
+                  vremena da se pripreme, rekao je ministar u Beogradu.";
+        assert_eq!(identify(sr).map(|g| g.lang), Some(Lang::Sr));
     }
 }

@@ -13,6 +13,7 @@
 pub mod analyze;
 pub mod document;
 pub mod lang;
+pub mod script;
 pub mod lines;
 pub mod noise;
 pub mod normalize;

@@ -1,7 +1,11 @@
 //! Unicode normalisation that remembers where every byte came from.
 //!
 //! The normalised form is NFKC, with typographic quotes, dashes and spaces
-//! folded to their plain ASCII kin, and lower-cased. Each byte of the
+//! folded to their plain ASCII kin, and lower-cased. Each script's variants
+//! are folded too ([`fold_script`]): Arabic and Persian letter variants and
+//! diacritics, Hebrew points, Greek accents, Cyrillic `ё`, and digits of
+//! every script to ASCII digits (NFKC already folds full-width forms and
+//! keeps Devanagari nukta letters in one decomposed form). Each byte of the
 //! normalised text maps back to the byte offset of the original character it
 //! came from, so results found on normalised text can be shown in the source.
 
@@ -60,6 +64,75 @@ pub fn fold_typography(c: char) -> Option<char> {
         '\u{00A0}' | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\u{3000}' => ' ',
         '\u{2026}' => return None, // handled by NFKC: "..."
         '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}' => '\u{0}',
+        _ => return None,
+    })
+}
+
+/// The zero of each block of decimal digits outside ASCII that news text
+/// uses (NFKC folds the full-width ones already).
+const DIGIT_ZEROS: [u32; 20] = [
+    0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6, 0x0C66, 0x0CE6,
+    0x0D66, 0x0DE6, 0x0E50, 0x0ED0, 0x0F20, 0x1040, 0x17E0, 0x1810, 0xFF10,
+];
+
+/// The value of a decimal digit of a script other than ASCII.
+pub fn script_digit(c: char) -> Option<u32> {
+    let u = c as u32;
+    if u < 0x660 {
+        return None;
+    }
+    DIGIT_ZEROS
+        .iter()
+        .find(|&&z| (z..z + 10).contains(&u))
+        .map(|&z| u - z)
+}
+
+/// Folds one (lower-case) character of a script's variants to its plain
+/// form; `Some('\0')` drops it, `None` keeps it.
+///
+/// ```
+/// use crossdup_text::normalize::fold_script;
+/// assert_eq!(fold_script('أ'), Some('ا')); // Arabic alef with hamza
+/// assert_eq!(fold_script('ی'), Some('ي')); // Persian yeh
+/// assert_eq!(fold_script('\u{064E}'), Some('\0')); // Arabic fatha
+/// assert_eq!(fold_script('\u{05B8}'), Some('\0')); // Hebrew qamats
+/// assert_eq!(fold_script('ё'), Some('е'));
+/// assert_eq!(fold_script('ά'), Some('α'));
+/// assert_eq!(fold_script('٣'), Some('3'));
+/// assert_eq!(fold_script('a'), None);
+/// ```
+pub fn fold_script(c: char) -> Option<char> {
+    let u = c as u32;
+    if u < 0x370 {
+        return None;
+    }
+    if let Some(d) = script_digit(c) {
+        return char::from_digit(d, 10);
+    }
+    Some(match c {
+        // Greek: accents and diaeresis.
+        'ά' => 'α',
+        'έ' => 'ε',
+        'ή' => 'η',
+        'ί' | 'ϊ' | 'ΐ' => 'ι',
+        'ό' => 'ο',
+        'ύ' | 'ϋ' | 'ΰ' => 'υ',
+        'ώ' => 'ω',
+        // Cyrillic.
+        'ё' => 'е',
+        // Hebrew points and cantillation marks.
+        '\u{0591}'..='\u{05BD}' | '\u{05BF}' | '\u{05C1}' | '\u{05C2}' | '\u{05C4}'
+        | '\u{05C5}' | '\u{05C7}' => '\0',
+        // Arabic: diacritics (harakat, tanwin, shadda, sukun, dagger alef), tatweel.
+        '\u{064B}'..='\u{065F}' | '\u{0670}' | '\u{0640}' => '\0',
+        // Alef with hamza or madda, alef wasla.
+        'أ' | 'إ' | 'آ' | 'ٱ' => 'ا',
+        // Alef maksura and the Persian and Urdu yeh; the Persian keheh.
+        'ى' | 'ی' | 'ے' => 'ي',
+        'ک' => 'ك',
+        // Arabic decimal and thousands separators.
+        '\u{066B}' => '.',
+        '\u{066C}' => ',',
         _ => return None,
     })
 }
@@ -168,7 +241,11 @@ fn normalize_into(text: &str, opts: NormalizeOptions, mut origin: Option<&mut Ve
             }
             if opts.fold_case {
                 for l in k.to_lowercase() {
-                    push(&mut out, &mut origin, l, start);
+                    match fold_script(l) {
+                        Some('\0') => {}
+                        Some(f) => push(&mut out, &mut origin, f, start),
+                        None => push(&mut out, &mut origin, l, start),
+                    }
                 }
             } else {
                 push(&mut out, &mut origin, k, start);
@@ -194,6 +271,23 @@ mod tests {
         assert_eq!(n.text, "città é");
         let (s, e) = n.original_span(0, n.text.find(' ').unwrap());
         assert_eq!(&"citta\u{0300} E\u{0301}"[s..e], "citta\u{0300}");
+    }
+
+    #[test]
+    fn scripts_fold_their_variants_and_keep_the_map() {
+        let src = "الْعَرَبِيَّة ٢٠٢٤";
+        let n = normalize(src);
+        assert_eq!(n.text, "العربية 2024");
+        let at = n.text.find("2024").unwrap();
+        let (s, e) = n.original_span(at, at + 4);
+        assert_eq!(&src[s..e], "٢٠٢٤");
+        assert_eq!(normalize("שָׁלוֹם").text, "שלום");
+        assert_eq!(normalize("Ёлка").text, "елка");
+        assert_eq!(normalize("Αθήνα").text, "αθηνα");
+        // Both spellings of a Devanagari nukta letter normalise alike.
+        assert_eq!(normalize("\u{0958}").text, normalize("\u{0915}\u{093C}").text);
+        // Persian and Arabic spellings of one word meet.
+        assert_eq!(normalize("ایران").text, normalize("ايران").text);
     }
 
     #[test]

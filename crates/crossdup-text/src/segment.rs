@@ -4,7 +4,11 @@
 //! paragraphs on lines of their own). Within a line, a sentence ends at `.`,
 //! `!`, `?` or `…` (with any closing quotes or brackets) followed by space and
 //! something that can start a sentence, unless the period belongs to an
-//! abbreviation, an initial, an acronym such as `U.S.` or an ordinal.
+//! abbreviation, an initial, an acronym such as `U.S.` or an ordinal. Each
+//! script's own marks end sentences too: the Arabic `؟` and Urdu `۔`, the
+//! Devanagari danda `।`, the Greek question mark `;` (in Greek text), and
+//! the full-width `。！？` of Chinese and Japanese, which need no space after
+//! them. In scripts without letter case any letter may start a sentence.
 
 use std::sync::OnceLock;
 
@@ -62,18 +66,77 @@ fn abbreviations(lang: Lang) -> &'static FxHashSet<String> {
 fn is_closing(c: char) -> bool {
     matches!(
         c,
-        '"' | '\'' | ')' | ']' | '}' | '»' | '›' | '”' | '’' | '“' | '«' | '‘'
+        '"' | '\''
+            | ')'
+            | ']'
+            | '}'
+            | '»'
+            | '›'
+            | '”'
+            | '’'
+            | '“'
+            | '«'
+            | '‘'
+            | '」'
+            | '』'
+            | '）'
+            | '】'
+            | '》'
+            | '〉'
+            | '〕'
     )
 }
 
 fn is_opening(c: char) -> bool {
     matches!(
         c,
-        '"' | '\'' | '(' | '[' | '«' | '‹' | '“' | '‘' | '„' | '¿' | '¡' | '-' | '—' | '–'
+        '"' | '\''
+            | '('
+            | '['
+            | '«'
+            | '‹'
+            | '“'
+            | '‘'
+            | '„'
+            | '¿'
+            | '¡'
+            | '-'
+            | '—'
+            | '–'
+            | '「'
+            | '『'
+            | '（'
+            | '【'
+            | '《'
+            | '〈'
+            | '〔'
     )
 }
 
 /// Words that, capitalised after an acronym's period, show a new sentence.
+/// Full-width sentence ends of Chinese and Japanese: a sentence ends there
+/// whatever follows.
+fn is_wide_terminator(c: char) -> bool {
+    matches!(c, '。' | '！' | '？' | '｡' | '．')
+}
+
+/// Sentence ends that need a space after them.
+fn is_terminator(c: char, lang: Lang) -> bool {
+    matches!(
+        c,
+        '.' | '!' | '?' | '…' | '؟' | '۔' | '।' | '॥' | '‼' | '⁇' | '\u{037E}'
+    ) || (c == ';' && lang == Lang::El)
+}
+
+/// Whether a sentence may start with `c`: an upper-case letter, a digit, an
+/// opening quote or bracket, or a letter of a script without case.
+fn may_start_sentence(c: char) -> bool {
+    c.is_uppercase()
+        || c.is_numeric()
+        || is_opening(c)
+        || (c.is_alphabetic() && !c.is_lowercase())
+}
+
 fn starts_sentence_after_acronym(word: &str) -> bool {
     matches!(
         word,
@@ -152,16 +215,33 @@ fn split_chars(
     let mut i = 0usize;
     while i < chars.len() {
         let (pos, c) = chars[i];
-        if !matches!(c, '.' | '!' | '?' | '…' | '。' | '؟' | '！' | '？') {
+        let wide = is_wide_terminator(c);
+        if !wide && !is_terminator(c, lang) {
             i += 1;
             continue;
         }
         // Extend over runs of terminators and closing punctuation.
         let mut j = i + 1;
         while j < chars.len()
-            && (matches!(chars[j].1, '.' | '!' | '?' | '…') || is_closing(chars[j].1))
+            && (is_terminator(chars[j].1, lang)
+                || is_wide_terminator(chars[j].1)
+                || is_closing(chars[j].1))
         {
             j += 1;
+        }
+        if wide {
+            let mut k = j;
+            while k < chars.len() && chars[k].1.is_whitespace() {
+                k += 1;
+            }
+            if k >= chars.len() {
+                break;
+            }
+            let end_pos = if j < chars.len() { chars[j].0 } else { line.len() };
+            push_trimmed(text, start + chars[sent_start].0, start + end_pos, out);
+            sent_start = k;
+            i = k;
+            continue;
         }
         // Need whitespace next (or the end of the line).
         if j < chars.len() && !chars[j].1.is_whitespace() {
@@ -176,8 +256,7 @@ fn split_chars(
             break; // end of line ends the sentence anyway
         }
         let next = chars[k].1;
-        let next_ok = next.is_uppercase() || next.is_numeric() || is_opening(next);
-        let mut boundary = next_ok;
+        let mut boundary = may_start_sentence(next);
         if boundary && c == '.' && j == i + 1 {
             // The word before the period.
             let mut w0 = i;
@@ -311,6 +390,36 @@ mod tests {
     fn lower_case_after_period_does_not_split() {
         assert_eq!(seg("See fig. and more e.g. this one.", Lang::En).len(), 1);
         assert_eq!(seg("Ha detto ... poi è andato.", Lang::It).len(), 1);
+    }
+
+    #[test]
+    fn every_script_has_its_sentence_ends() {
+        assert_eq!(
+            seg("東京で会議が開かれた。首相は「賛成だ」と述べた。次へ", Lang::Ja),
+            ["東京で会議が開かれた。", "首相は「賛成だ」と述べた。", "次へ"]
+        );
+        assert_eq!(
+            seg("他说：“好！”我们走吧？好的。", Lang::Zh),
+            ["他说：“好！”", "我们走吧？", "好的。"]
+        );
+        assert_eq!(
+            seg("सरकार ने घोषणा की। नया नियम लागू होगा।", Lang::Hi),
+            ["सरकार ने घोषणा की।", "नया नियम लागू होगा।"]
+        );
+        assert_eq!(
+            seg("هل انتهت الحرب؟ قال الوزير إنها لم تنته.", Lang::Ar),
+            ["هل انتهت الحرب؟", "قال الوزير إنها لم تنته."]
+        );
+        assert_eq!(
+            seg("Τι έγινε; Ο υπουργός μίλησε.", Lang::El),
+            ["Τι έγινε;", "Ο υπουργός μίλησε."]
+        );
+        // A semicolon is a question mark in Greek only.
+        assert_eq!(seg("One; Two.", Lang::En).len(), 1);
+        assert_eq!(
+            seg("Президент заявил. Войска отошли.", Lang::Ru),
+            ["Президент заявил.", "Войска отошли."]
+        );
     }
 
     #[test]
