@@ -236,7 +236,7 @@ const PRIOR_OVER_TRIGRAMS: f64 = 0.5;
 pub fn identify(text: &str) -> Option<LangGuess> {
     let sample = crate::util::prefix_at_char_boundary(text, 4000);
     let ev = Evidence::of(sample);
-    let g = ev.guess(sample)?;
+    let g = ev.guess(sample, true)?;
     (!ev.undecided(&g)).then_some(LangGuess {
         lang: g.lang,
         confidence: g.confidence,
@@ -282,10 +282,11 @@ pub fn identify_lang(text: &str) -> Option<Lang> {
 pub fn identify_lang_preferring(text: &str, prefer: Option<Lang>) -> Option<Lang> {
     let sample = crate::util::prefix_at_char_boundary(text, 4000);
     let ev = Evidence::of(sample);
-    let g = ev.guess(sample)?;
+    let g = ev.guess(sample, false)?;
     let undecided = ev.undecided(&g);
     match prefer {
-        Some(p) if p != g.lang && g.basis != Basis::Sure && ev.writes(p) => {
+        Some(p) if p == g.lang => Some(p),
+        Some(p) if g.basis != Basis::Sure && ev.writes(p) => {
             let stops = &ev.stops;
             let prior = undecided
                 || (stops.share(p) > 0.0 && stops.share(p) >= stops.share(g.lang))
@@ -324,7 +325,7 @@ pub fn identify_unless(text: &str, lang: Lang) -> Option<LangGuess> {
     if sample.is_ascii() && stops.shares.iter().all(|&s| s <= own) {
         return None;
     }
-    let g = ev.guess(sample).filter(|g| g.lang != lang)?;
+    let g = ev.guess(sample, true).filter(|g| g.lang != lang)?;
     if ev.undecided(&g) {
         return None;
     }
@@ -364,9 +365,17 @@ impl Evidence {
         g.basis == Basis::Trigrams
             && self.census.total() < SHORT_LETTERS
             && g.confidence < UND_CONFIDENCE
+            && self.script.is_none_or(|s| {
+                // Function words whose first language is the trigrams' decide it.
+                self.stops
+                    .ranked(script_langs(s))
+                    .is_none_or(|(l, share, _)| l != g.lang || share == 0.0)
+            })
     }
 
-    fn guess(&self, sample: &str) -> Option<Guess> {
+    /// The best guess; `confident` asks for the trigrams' confidence even
+    /// where function words settle the language (it costs the trigrams).
+    fn guess(&self, sample: &str, confident: bool) -> Option<Guess> {
         let script = self.script?;
         let langs = script_langs(script);
         let sure = |lang: Lang, confidence: f64| Guess {
@@ -385,7 +394,13 @@ impl Evidence {
             return Some(sure(l, 1.0));
         }
         if let Some(l) = self.stops.settled(langs) {
-            return Some(sure(sisters(sample, l), self.stops.best_share(langs).min(1.0)));
+            let mut c = self.stops.best_share(langs).min(1.0);
+            if confident {
+                if let Some((_, tc)) = trigram_guess(sample, script).filter(|t| t.0 == l) {
+                    c = c.max(tc.min(1.0));
+                }
+            }
+            return Some(sure(sisters(sample, l), c));
         }
         let trigram = trigram_guess(sample, script);
         let g = match trigram {
@@ -440,9 +455,7 @@ fn script_langs(script: Script) -> &'static [Lang] {
                 Lang::ALL
                     .iter()
                     .copied()
-                    .filter(|l| {
-                        l.script() == s || (s == Script::Latin && *l == Lang::Sr)
-                    })
+                    .filter(|l| l.script() == s || (s == Script::Latin && *l == Lang::Sr))
                     .collect()
             })
             .collect()
@@ -472,7 +485,8 @@ fn script_name(s: Script) -> &'static str {
 const LETTERS_TSV: &str = include_str!("../../../data/lang/letters.tsv");
 const SISTERS_TSV: &str = include_str!("../../../data/lang/sisters.tsv");
 
-/// Share of a script's letters from which a language's own letters name it.
+/// Share of a script's letters from which a language's own letters name it
+/// (and at least two of them).
 const MARKER_SHARE: f64 = 0.005;
 
 /// The first language of `data/lang/letters.tsv` for `script` whose own
@@ -506,14 +520,19 @@ fn marked_by_letters(sample: &str, script: Script, letters: usize) -> Option<Lan
     }
     rows.iter()
         .zip(counts)
-        .find(|(_, n)| *n > 0 && *n as f64 >= MARKER_SHARE * letters as f64)
+        .find(|(_, n)| *n >= 2 && *n as f64 >= MARKER_SHARE * letters as f64)
         .map(|((l, _, _), _)| *l)
 }
 
 /// `guessed`, or its sister language of `data/lang/sisters.tsv` when the
 /// sample holds more of the sister's marker words (at least two).
 fn sisters(sample: &str, guessed: Lang) -> Lang {
-    type Pair = (Lang, Lang, rustc_hash::FxHashSet<String>, rustc_hash::FxHashSet<String>);
+    type Pair = (
+        Lang,
+        Lang,
+        rustc_hash::FxHashSet<String>,
+        rustc_hash::FxHashSet<String>,
+    );
     static PAIRS: OnceLock<Vec<Pair>> = OnceLock::new();
     let pairs = PAIRS.get_or_init(|| {
         let mut words: FxHashMap<(Lang, Lang), rustc_hash::FxHashSet<String>> =
@@ -550,14 +569,25 @@ fn sisters(sample: &str, guessed: Lang) -> Lang {
         let n = norm.get_or_insert_with(|| crate::normalize::normalize_text(sample));
         let (mut a, mut b) = (0usize, 0usize);
         for w in n.split(|c: char| !c.is_alphabetic()) {
-            a += own.contains(w) as usize;
-            b += theirs.contains(w) as usize;
+            a += marks(own, w) as usize;
+            b += marks(theirs, w) as usize;
         }
         if a >= 2 && a > b {
             return *lang;
         }
     }
     guessed
+}
+
+/// Whether `word` is one of `words`, or an inflected form of one of four
+/// letters or more (`beogradu` of `beograd`).
+fn marks(words: &rustc_hash::FxHashSet<String>, word: &str) -> bool {
+    if words.contains(word) {
+        return true;
+    }
+    word.char_indices()
+        .skip(4)
+        .any(|(at, _)| words.contains(&word[..at]))
 }
 
 fn trigram_guess(sample: &str, script: Script) -> Option<(Lang, f64)> {
@@ -752,19 +782,55 @@ mod tests {
     #[test]
     fn scripts_and_letters_name_their_languages() {
         let cases = [
-            (Lang::Ru, "Президент подписал закон о бюджете на следующий год, сообщили в Кремле."),
-            (Lang::Uk, "Президент підписав закон про бюджет на наступний рік, повідомили в офісі."),
-            (Lang::Sr, "Председник је потписао закон о буџету за следећу годину, саопштено је."),
-            (Lang::Bg, "Президентът подписа закона за бюджета за следващата година, съобщиха от кабинета."),
-            (Lang::Fa, "رئیس جمهور قانون بودجه سال آینده را امضا کرد و گفت که این کار مهم است."),
-            (Lang::Ur, "صدر نے اگلے سال کے بجٹ کے قانون پر دستخط کر دیے ہیں اور کہا کہ یہ اہم ہے۔"),
-            (Lang::Ar, "وقع الرئيس على قانون الميزانية للعام المقبل، حسبما أفادت الرئاسة."),
-            (Lang::He, "הנשיא חתם על חוק התקציב לשנה הבאה, כך נמסר מלשכתו."),
-            (Lang::Hi, "राष्ट्रपति ने अगले वर्ष के बजट कानून पर हस्ताक्षर किए, कार्यालय ने बताया।"),
-            (Lang::Ja, "大統領は来年度の予算法案に署名したと、事務所が発表した。"),
-            (Lang::Ko, "대통령은 내년도 예산 법안에 서명했다고 대변인이 밝혔다."),
+            (
+                Lang::Ru,
+                "Президент подписал закон о бюджете на следующий год, сообщили в Кремле.",
+            ),
+            (
+                Lang::Uk,
+                "Президент підписав закон про бюджет на наступний рік, повідомили в офісі.",
+            ),
+            (
+                Lang::Sr,
+                "Председник је потписао закон о буџету за следећу годину, саопштено је.",
+            ),
+            (
+                Lang::Bg,
+                "Президентът подписа закона за бюджета за следващата година, съобщиха от кабинета.",
+            ),
+            (
+                Lang::Fa,
+                "رئیس جمهور قانون بودجه سال آینده را امضا کرد و گفت که این کار مهم است.",
+            ),
+            (
+                Lang::Ur,
+                "صدر نے اگلے سال کے بجٹ کے قانون پر دستخط کر دیے ہیں اور کہا کہ یہ اہم ہے۔",
+            ),
+            (
+                Lang::Ar,
+                "وقع الرئيس على قانون الميزانية للعام المقبل، حسبما أفادت الرئاسة.",
+            ),
+            (
+                Lang::He,
+                "הנשיא חתם על חוק התקציב לשנה הבאה, כך נמסר מלשכתו.",
+            ),
+            (
+                Lang::Hi,
+                "राष्ट्रपति ने अगले वर्ष के बजट कानून पर हस्ताक्षर किए, कार्यालय ने बताया।",
+            ),
+            (
+                Lang::Ja,
+                "大統領は来年度の予算法案に署名したと、事務所が発表した。",
+            ),
+            (
+                Lang::Ko,
+                "대통령은 내년도 예산 법안에 서명했다고 대변인이 밝혔다.",
+            ),
             (Lang::Th, "ประธานาธิบดีลงนามในกฎหมายงบประมาณสำหรับปีหน้าแล้ว"),
-            (Lang::El, "Ο πρόεδρος υπέγραψε τον νόμο για τον προϋπολογισμό του επόμενου έτους."),
+            (
+                Lang::El,
+                "Ο πρόεδρος υπέγραψε τον νόμο για τον προϋπολογισμό του επόμενου έτους.",
+            ),
         ];
         for (want, text) in cases {
             assert_eq!(identify(text).map(|g| g.lang), Some(want), "{text}");
@@ -788,7 +854,8 @@ mod tests {
 
     #[test]
     fn sisters_are_told_apart_by_their_words() {
-        let ms = "Kerajaan negeri telah mengumumkan bahawa sekolah akan dibuka semula selepas cuti, \
+        let ms =
+            "Kerajaan negeri telah mengumumkan bahawa sekolah akan dibuka semula selepas cuti, \
                   dan ibu bapa boleh menghantar anak mereka seperti biasa.";
         assert_eq!(identify(ms).map(|g| g.lang), Some(Lang::Ms));
         let sr = "Vlada Srbije je saopštila da će nove mere važiti od jula, a građani će imati \

@@ -13,11 +13,11 @@
 pub mod analyze;
 pub mod document;
 pub mod lang;
-pub mod script;
 pub mod lines;
 pub mod noise;
 pub mod normalize;
 pub mod reader;
+pub mod script;
 pub mod segment;
 pub mod tokens;
 pub mod util;

@@ -71,8 +71,8 @@ pub fn fold_typography(c: char) -> Option<char> {
 /// The zero of each block of decimal digits outside ASCII that news text
 /// uses (NFKC folds the full-width ones already).
 const DIGIT_ZEROS: [u32; 20] = [
-    0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6, 0x0C66, 0x0CE6,
-    0x0D66, 0x0DE6, 0x0E50, 0x0ED0, 0x0F20, 0x1040, 0x17E0, 0x1810, 0xFF10,
+    0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6, 0x0C66, 0x0CE6, 0x0D66,
+    0x0DE6, 0x0E50, 0x0ED0, 0x0F20, 0x1040, 0x17E0, 0x1810, 0xFF10,
 ];
 
 /// The value of a decimal digit of a script other than ASCII.
@@ -121,8 +121,13 @@ pub fn fold_script(c: char) -> Option<char> {
         // Cyrillic.
         'ё' => 'е',
         // Hebrew points and cantillation marks.
-        '\u{0591}'..='\u{05BD}' | '\u{05BF}' | '\u{05C1}' | '\u{05C2}' | '\u{05C4}'
-        | '\u{05C5}' | '\u{05C7}' => '\0',
+        '\u{0591}'..='\u{05BD}'
+        | '\u{05BF}'
+        | '\u{05C1}'
+        | '\u{05C2}'
+        | '\u{05C4}'
+        | '\u{05C5}'
+        | '\u{05C7}' => '\0',
         // Arabic: diacritics (harakat, tanwin, shadda, sukun, dagger alef), tatweel.
         '\u{064B}'..='\u{065F}' | '\u{0670}' | '\u{0640}' => '\0',
         // Alef with hamza or madda, alef wasla.
@@ -285,7 +290,10 @@ mod tests {
         assert_eq!(normalize("Ёлка").text, "елка");
         assert_eq!(normalize("Αθήνα").text, "αθηνα");
         // Both spellings of a Devanagari nukta letter normalise alike.
-        assert_eq!(normalize("\u{0958}").text, normalize("\u{0915}\u{093C}").text);
+        assert_eq!(
+            normalize("\u{0958}").text,
+            normalize("\u{0915}\u{093C}").text
+        );
         // Persian and Arabic spellings of one word meet.
         assert_eq!(normalize("ایران").text, normalize("ايران").text);
     }

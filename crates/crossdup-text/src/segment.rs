@@ -131,10 +131,7 @@ fn is_terminator(c: char, lang: Lang) -> bool {
 /// Whether a sentence may start with `c`: an upper-case letter, a digit, an
 /// opening quote or bracket, or a letter of a script without case.
 fn may_start_sentence(c: char) -> bool {
-    c.is_uppercase()
-        || c.is_numeric()
-        || is_opening(c)
-        || (c.is_alphabetic() && !c.is_lowercase())
+    c.is_uppercase() || c.is_numeric() || is_opening(c) || (c.is_alphabetic() && !c.is_lowercase())
 }
 
 fn starts_sentence_after_acronym(word: &str) -> bool {
@@ -237,7 +234,11 @@ fn split_chars(
             if k >= chars.len() {
                 break;
             }
-            let end_pos = if j < chars.len() { chars[j].0 } else { line.len() };
+            let end_pos = if j < chars.len() {
+                chars[j].0
+            } else {
+                line.len()
+            };
             push_trimmed(text, start + chars[sent_start].0, start + end_pos, out);
             sent_start = k;
             i = k;
@@ -395,8 +396,15 @@ mod tests {
     #[test]
     fn every_script_has_its_sentence_ends() {
         assert_eq!(
-            seg("東京で会議が開かれた。首相は「賛成だ」と述べた。次へ", Lang::Ja),
-            ["東京で会議が開かれた。", "首相は「賛成だ」と述べた。", "次へ"]
+            seg(
+                "東京で会議が開かれた。首相は「賛成だ」と述べた。次へ",
+                Lang::Ja
+            ),
+            [
+                "東京で会議が開かれた。",
+                "首相は「賛成だ」と述べた。",
+                "次へ"
+            ]
         );
         assert_eq!(
             seg("他说：“好！”我们走吧？好的。", Lang::Zh),

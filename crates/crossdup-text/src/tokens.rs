@@ -501,7 +501,9 @@ fn push_word(
         CompactString::from(normalize_text(raw))
     };
     let norm = match rules()[lang.index()].translit {
-        true => serbian_latin(&norm).map(CompactString::from).unwrap_or(norm),
+        true => serbian_latin(&norm)
+            .map(CompactString::from)
+            .unwrap_or(norm),
         false => norm,
     };
     let stop = is_stop_word(&norm, lang);
@@ -553,13 +555,19 @@ mod tests {
     fn unspaced_scripts_are_cut_into_words_with_their_offsets() {
         let t = "习近平在北京会见了普京。";
         let toks = tokenize(t, 0, t.len(), Lang::Zh);
-        let words: Vec<&str> = toks.iter().map(|k| &t[k.start as usize..k.end as usize]).collect();
+        let words: Vec<&str> = toks
+            .iter()
+            .map(|k| &t[k.start as usize..k.end as usize])
+            .collect();
         assert!(words.contains(&"北京"), "{words:?}");
         assert!(words.len() >= 4 && words.iter().all(|w| w.chars().count() <= 4));
         let t = "東京都は新しい計画を発表した";
         let toks = tokenize(t, 0, t.len(), Lang::Ja);
         assert!(toks.len() >= 5);
-        let joined: String = toks.iter().map(|k| &t[k.start as usize..k.end as usize]).collect();
+        let joined: String = toks
+            .iter()
+            .map(|k| &t[k.start as usize..k.end as usize])
+            .collect();
         assert_eq!(joined, "東京都は新しい計画を発表した");
         let t = "รัฐบาลประกาศมาตรการใหม่";
         let toks = tokenize(t, 0, t.len(), Lang::Th);
@@ -586,8 +594,14 @@ mod tests {
     fn serbian_in_both_scripts_gives_one_form() {
         let c = "Влада Србије";
         let l = "Vlada Srbije";
-        let a: Vec<_> = tokenize(c, 0, c.len(), Lang::Sr).into_iter().map(|t| t.stem).collect();
-        let b: Vec<_> = tokenize(l, 0, l.len(), Lang::Sr).into_iter().map(|t| t.stem).collect();
+        let a: Vec<_> = tokenize(c, 0, c.len(), Lang::Sr)
+            .into_iter()
+            .map(|t| t.stem)
+            .collect();
+        let b: Vec<_> = tokenize(l, 0, l.len(), Lang::Sr)
+            .into_iter()
+            .map(|t| t.stem)
+            .collect();
         assert_eq!(a, b);
     }
 
