@@ -1,6 +1,7 @@
 //! Shapes of lines: word tokens after normalisation, headline-like lines,
 //! sentence ends. Shared by the detectors.
 
+use crate::script::is_unspaced;
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
@@ -92,6 +93,25 @@ pub fn tokenize(line: &str) -> Vec<Token> {
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
+        if is_unspaced(c) {
+            // Scripts without spaces: each character (with its marks) is a
+            // token, so that cues match the start of a line ("相关阅读 *").
+            flush(&mut cur, cap, &mut sep, &mut out);
+            let mut j = i + 1;
+            while j < chars.len() && is_combining_mark(chars[j]) {
+                j += 1;
+            }
+            let piece: String = chars[i..j].iter().collect();
+            out.push(Token {
+                norm: fold(&piece),
+                cap: false,
+                num: false,
+                sep_before: sep,
+            });
+            sep = false;
+            i = j;
+            continue;
+        }
         if c.is_alphanumeric() {
             if cur.is_empty() {
                 cap = c.is_uppercase();
@@ -143,7 +163,13 @@ pub fn token_count(line: &str) -> usize {
     let mut in_word = false;
     let mut it = line.chars();
     while let Some(c) = it.next() {
-        if c.is_alphanumeric() {
+        if is_unspaced(c) {
+            n += usize::from(in_word) + 1;
+            in_word = false;
+            while it.clone().next().is_some_and(is_combining_mark) {
+                it.next();
+            }
+        } else if c.is_alphanumeric() {
             in_word = true;
         } else if matches!(c, '-' | '\u{2010}' | '\u{2011}')
             && in_word
@@ -282,7 +308,9 @@ mod tests {
 
     #[test]
     fn token_count_agrees_with_tokenize() {
-        let alphabet: Vec<char> = "aZé 1-(c)C©\u{2010}\u{2011},.|".chars().collect();
+        let alphabet: Vec<char> = "aZé 1-(c)C©\u{2010}\u{2011},.|中ก\u{0E31}ア"
+            .chars()
+            .collect();
         let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
         for len in 0..400 {
             let mut s = String::new();
