@@ -1,8 +1,9 @@
 //! Cue phrases: lines that are furniture by their wording ("More Stories",
 //! "Leave a Reply", "Advertisement", "© 2024 …", "By Jane Doe").
 //!
-//! The phrases live in `data/noise/cues.tsv` (kind, language, phrase) and the
-//! word classes they use in `data/noise/vocab.tsv`; both are compiled in.
+//! The phrases live in `data/noise/cues/LANG.tsv` (kind, language, phrase),
+//! one file per language, and the word classes they use in
+//! `data/noise/vocab/LANG.tsv`; all are compiled in.
 //! Phrases are matched on the word tokens of [`super::shape::tokenize`], so
 //! case, accents, typographic quotes and punctuation do not matter, and the
 //! whole line must be accounted for by the phrase: a cue is a line's shape,
@@ -14,8 +15,19 @@ use std::sync::OnceLock;
 use super::shape::{ends_with_period, has_url, token_count, tokenize, Token};
 use super::{NoiseContext, NoiseDetector, NoiseFlag, NoiseKind};
 
-const CUES_TSV: &str = include_str!("../../../../data/noise/cues.tsv");
-const VOCAB_TSV: &str = include_str!("../../../../data/noise/vocab.tsv");
+include!(concat!(env!("OUT_DIR"), "/noise_files.rs"));
+
+/// The contents of a set of per-language files, one after another.
+fn joined(files: &[(&str, &str)]) -> String {
+    let mut all = String::new();
+    for (_, text) in files {
+        all.push_str(text);
+        if !text.ends_with('\n') {
+            all.push('\n');
+        }
+    }
+    all
+}
 
 /// Most words a `<name>` placeholder takes.
 const MAX_NAME: usize = 6;
@@ -146,7 +158,7 @@ fn parse_phrase(p: &str) -> Vec<El> {
 
 impl CueTable {
     /// Parses a cue table and a vocabulary in the formats of
-    /// `data/noise/cues.tsv` and `data/noise/vocab.tsv`. Malformed lines are
+    /// `data/noise/cues/*.tsv` and `data/noise/vocab/*.tsv`. Malformed lines are
     /// skipped.
     pub fn parse(cues_tsv: &str, vocab_tsv: &str) -> CueTable {
         let mut t = CueTable::default();
@@ -229,7 +241,7 @@ impl CueTable {
     /// The table compiled into the crate.
     pub fn builtin() -> &'static CueTable {
         static TABLE: OnceLock<CueTable> = OnceLock::new();
-        TABLE.get_or_init(|| CueTable::parse(CUES_TSV, VOCAB_TSV))
+        TABLE.get_or_init(|| CueTable::parse(&joined(CUE_FILES), &joined(VOCAB_FILES)))
     }
 
     /// Number of cue phrases.
@@ -327,7 +339,7 @@ impl CueTable {
     }
 
     /// How many distinct words of the line are related-links heading words
-    /// (`related_word` in `data/noise/vocab.tsv`).
+    /// (`related_word` in `data/noise/vocab/*.tsv`).
     pub fn related_words(&self, line: &str) -> usize {
         let mut seen: Vec<String> = tokenize(line)
             .into_iter()
@@ -676,7 +688,8 @@ mod tests {
             }
         }
         // Every phrase of the table, its placeholders filled in.
-        for line in CUES_TSV.lines().filter(|l| !l.starts_with('#')) {
+        let cues = joined(CUE_FILES);
+        for line in cues.lines().filter(|l| !l.starts_with('#')) {
             let Some(phrase) = line.split('\t').nth(2) else {
                 continue;
             };
