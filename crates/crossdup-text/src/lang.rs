@@ -204,11 +204,24 @@ struct Guess {
     lang: Lang,
     confidence: f64,
     basis: Basis,
+    /// The language has a sister (`data/lang/sisters.tsv`) and the text
+    /// holds marker words of neither.
+    unmarked: bool,
 }
 
 /// Texts with fewer letters than this are short (a headline, a caption):
 /// there, an unsure trigram guess is `und`.
 const SHORT_LETTERS: usize = 60;
+
+/// Texts with fewer letters than this (a sentence) cannot be told from a
+/// sister language without one of the pair's marker words: they are `und`.
+const SISTER_SHORT: usize = 100;
+
+/// A text of this many letters of a script or more, with none of the
+/// letters one of its languages never uses (`data/lang/absent.tsv`), is in
+/// that language; Russian, Ukrainian or Bulgarian text this long always
+/// shows some of я, ь, й, ъ, ю, щ, ы, э.
+const ABSENT_SURE: usize = 80;
 
 /// Below this trigram confidence a short text whose function words do not
 /// settle its language is `und`.
@@ -341,6 +354,8 @@ struct Evidence {
     census: ScriptCensus,
     script: Option<Script>,
     stops: StopShares,
+    /// A language of the script none of whose never-used letters occur.
+    absent_free: Option<Lang>,
 }
 
 impl Evidence {
@@ -349,6 +364,7 @@ impl Evidence {
         let script = census.dominant();
         Evidence {
             stops: stop_word_shares(sample),
+            absent_free: script.and_then(|s| free_of_absent(sample, s)),
             census,
             script,
         }
@@ -362,6 +378,18 @@ impl Evidence {
     /// Whether a guess is too weak to name a language: a short text, and
     /// trigrams unsure.
     fn undecided(&self, g: &Guess) -> bool {
+        if g.unmarked && self.census.total() < SISTER_SHORT {
+            return true;
+        }
+        // A short text without the letters one language of its script
+        // never uses may be in that language, whatever the trigrams say.
+        if self.census.total() < SHORT_LETTERS * 2 {
+            if let Some(l) = self.absent_free {
+                if l != g.lang {
+                    return true;
+                }
+            }
+        }
         g.basis == Basis::Trigrams
             && self.census.total() < SHORT_LETTERS
             && g.confidence < UND_CONFIDENCE
@@ -382,6 +410,7 @@ impl Evidence {
             lang,
             confidence,
             basis: Basis::Sure,
+            unmarked: false,
         };
         let share = self.census.count(script) as f64 / self.census.total().max(1) as f64;
         match langs {
@@ -393,6 +422,12 @@ impl Evidence {
         if let Some(l) = marked_by_letters(sample, script, self.census.count(script)) {
             return Some(sure(l, 1.0));
         }
+        if let Some(l) = self.absent_free {
+            if self.census.count(script) >= ABSENT_SURE {
+                return Some(sure(l, 1.0));
+            }
+        }
+        let short = self.census.total() < SISTER_SHORT;
         if let Some(l) = self.stops.settled(langs) {
             let mut c = self.stops.best_share(langs).min(1.0);
             if confident {
@@ -400,7 +435,11 @@ impl Evidence {
                     c = c.max(tc.min(1.0));
                 }
             }
-            return Some(sure(sisters(sample, l), c));
+            let (lang, unmarked) = sisters(sample, l, short);
+            return Some(Guess {
+                unmarked,
+                ..sure(lang, c)
+            });
         }
         let trigram = trigram_guess(sample, script);
         let g = match trigram {
@@ -413,12 +452,15 @@ impl Evidence {
                     lang: l,
                     confidence: s,
                     basis: Basis::Trigrams,
+                    unmarked: false,
                 })?
             }
             Some((l, c)) => self.correct(l, c, langs),
         };
+        let (lang, unmarked) = sisters(sample, g.lang, short);
         Some(Guess {
-            lang: sisters(sample, g.lang),
+            lang,
+            unmarked,
             ..g
         })
     }
@@ -433,6 +475,7 @@ impl Evidence {
                     lang: s,
                     confidence: share.min(1.0),
                     basis: Basis::Trigrams,
+                    unmarked: false,
                 };
             }
         }
@@ -440,6 +483,7 @@ impl Evidence {
             lang: l,
             confidence: c,
             basis: Basis::Trigrams,
+            unmarked: false,
         }
     }
 }
@@ -484,9 +528,40 @@ fn script_name(s: Script) -> &'static str {
 
 const LETTERS_TSV: &str = include_str!("../../../data/lang/letters.tsv");
 const SISTERS_TSV: &str = include_str!("../../../data/lang/sisters.tsv");
+const ABSENT_TSV: &str = include_str!("../../../data/lang/absent.tsv");
+
+/// The language of `data/lang/absent.tsv` for `script` none of whose
+/// never-used letters occur in the sample (when the sample has letters of
+/// the script at all).
+fn free_of_absent(sample: &str, script: Script) -> Option<Lang> {
+    static TABLE: OnceLock<Vec<(Lang, String, Vec<char>)>> = OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        ABSENT_TSV
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .filter_map(|l| {
+                let mut f = l.split('\t');
+                let lang = Lang::from_code(f.next()?)?;
+                let script = f.next()?.trim().to_string();
+                Some((lang, script, f.next()?.trim().chars().collect()))
+            })
+            .collect()
+    });
+    let name = script_name(script);
+    table
+        .iter()
+        .filter(|(_, s, _)| s == name)
+        .find(|(_, _, set)| {
+            !sample
+                .chars()
+                .flat_map(char::to_lowercase)
+                .any(|c| set.contains(&c))
+        })
+        .map(|(l, _, _)| *l)
+}
 
 /// Share of a script's letters from which a language's own letters name it
-/// (and at least two of them).
+/// (and at least two of them, or one in a short text).
 const MARKER_SHARE: f64 = 0.005;
 
 /// The first language of `data/lang/letters.tsv` for `script` whose own
@@ -520,13 +595,20 @@ fn marked_by_letters(sample: &str, script: Script, letters: usize) -> Option<Lan
     }
     rows.iter()
         .zip(counts)
-        .find(|(_, n)| *n >= 2 && *n as f64 >= MARKER_SHARE * letters as f64)
+        .find(|(_, n)| {
+            // One marker letter names the language of a headline; a longer
+            // text needs two, and a share of its letters.
+            (*n >= 2 || *n == 1 && letters < SHORT_LETTERS)
+                && *n as f64 >= MARKER_SHARE * letters as f64
+        })
         .map(|((l, _, _), _)| *l)
 }
 
 /// `guessed`, or its sister language of `data/lang/sisters.tsv` when the
-/// sample holds more of the sister's marker words (at least two).
-fn sisters(sample: &str, guessed: Lang) -> Lang {
+/// sample holds more of the sister's marker words (at least two, or one
+/// against none in a `short` text); and whether `guessed` has a sister
+/// while the sample holds marker words of neither.
+fn sisters(sample: &str, guessed: Lang, short: bool) -> (Lang, bool) {
     type Pair = (
         Lang,
         Lang,
@@ -562,6 +644,7 @@ fn sisters(sample: &str, guessed: Lang) -> Lang {
         out
     });
     let mut norm: Option<String> = None;
+    let mut unmarked = false;
     for (lang, sister, own, theirs) in pairs {
         if *sister != guessed {
             continue;
@@ -572,11 +655,12 @@ fn sisters(sample: &str, guessed: Lang) -> Lang {
             a += marks(own, w) as usize;
             b += marks(theirs, w) as usize;
         }
-        if a >= 2 && a > b {
-            return *lang;
+        if a > b && (a >= 2 || short && b == 0) {
+            return (*lang, false);
         }
+        unmarked |= a == 0 && b == 0;
     }
-    guessed
+    (guessed, unmarked)
 }
 
 /// Whether `word` is one of `words`, or an inflected form of one of four
@@ -609,7 +693,23 @@ fn trigram_guess(sample: &str, script: Script) -> Option<(Lang, f64)> {
             .collect()
     });
     let det = dets[Script::ALL.iter().position(|&s| s == script)?].as_ref()?;
-    let info = det.detect(sample)?;
+    // Words of other scripts (Latin names in a Russian text) are left out:
+    // the trigrams judge the script's own letters.
+    let mixed = sample
+        .chars()
+        .any(|c| Script::of(c).is_some_and(|s| s != script));
+    let info = if mixed {
+        let own: String = sample
+            .chars()
+            .map(|c| match Script::of(c) {
+                Some(s) if s != script => ' ',
+                _ => c,
+            })
+            .collect();
+        det.detect(&own)?
+    } else {
+        det.detect(sample)?
+    };
     Lang::from_whatlang(info.lang()).map(|l| (l, info.confidence()))
 }
 
@@ -861,5 +961,48 @@ mod tests {
         let sr = "Vlada Srbije je saopštila da će nove mere važiti od jula, a građani će imati \
                   vremena da se pripreme, rekao je ministar u Beogradu.";
         assert_eq!(identify(sr).map(|g| g.lang), Some(Lang::Sr));
+    }
+
+    #[test]
+    fn headlines_are_right_or_und() {
+        // Serbian Cyrillic without its own letters, but without the letters
+        // Russian and Bulgarian need either: Serbian, or not sure.
+        let sr = "Општина се простире на површини од 29 квадратних километара";
+        assert!(matches!(identify_lang(sr), Some(Lang::Sr) | None));
+        // One letter of Serbian's own in a headline names it.
+        let sr = "Устанак је коначно угушен после три дана";
+        assert_eq!(identify_lang(sr), Some(Lang::Sr));
+        // Urdu's heh goal and yeh barree.
+        assert_eq!(identify_lang("خاموشی عافیت کی علامات ہے۔"), Some(Lang::Ur));
+        // Malay or Indonesian, with no word that tells them apart.
+        assert_eq!(
+            identify_lang("Peperangan kembali pecah dengan sengit"),
+            None
+        );
+        // One Danish word against no Norwegian one.
+        assert_eq!(
+            identify_lang("Regeringen har lagt sig fast på en ny plan"),
+            Some(Lang::Da)
+        );
+    }
+
+    #[test]
+    fn latin_lists_do_not_outweigh_the_prose() {
+        let ru = "Пакет содержит основные служебные программы для работы с файлами, оболочкой и \
+                  текстом. Утилиты: arch base64 basename cat chcon chgrp chmod chown chroot cksum \
+                  comm cp csplit cut date dd df dir dircolors dirname du echo env expand expr factor \
+                  false flock fmt fold groups head hostid id install join link ln logname ls mkdir";
+        assert_eq!(identify_lang(ru), Some(Lang::Ru));
+        let zh = "此软件包包含这些字体家族的核心字体：Noto Sans, Noto Serif, Noto Sans Mono, \
+                  Noto Sans Arabic, Noto Sans Hebrew, Noto Sans Thai";
+        assert_eq!(identify_lang(zh), Some(Lang::Zh));
+        // A short quotation in another script leaves an English text English.
+        let en = "The minister, who spoke to reporters in Moscow on Tuesday, said that the talks \
+                  would go on next week and that both sides had agreed to meet again. \
+                  \"Переговоры продолжатся\", he said.";
+        assert_eq!(identify_lang(en), Some(Lang::En));
+        let sk = "Riadiace centrum obsahuje konfiguračné aplety umožňujúce nastavenie písma, \
+                  klávesnice a myši, zvuku a používateľského rozhrania a ďalších parametrov.";
+        assert_eq!(identify_lang(sk), Some(Lang::Sk));
     }
 }

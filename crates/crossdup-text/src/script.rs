@@ -194,10 +194,10 @@ impl ScriptCensus {
         let cjk = weight(Script::Han) + weight(Script::Kana);
         let mut best: Option<(Script, usize)> = None;
         for s in Script::ALL {
-            let w = match s {
-                Script::Han | Script::Kana => continue,
-                _ => weight(s),
-            };
+            if matches!(s, Script::Latin | Script::Han | Script::Kana) {
+                continue;
+            }
+            let w = weight(s);
             if w > 0 && best.is_none_or(|(_, b)| w > b) {
                 best = Some((s, w));
             }
@@ -212,11 +212,23 @@ impl ScriptCensus {
             } else {
                 Script::Han
             };
-            return Some(s);
+            best = Some((s, cjk));
         }
-        best.map(|(s, _)| s)
+        // Latin letters count a fifth against another script's.
+        let latin = weight(Script::Latin);
+        match best {
+            Some((s, w)) if w * OVER_LATIN >= latin => Some(s),
+            _ if latin > 0 => Some(Script::Latin),
+            _ => best.map(|(s, _)| s),
+        }
     }
 }
+
+/// A script other than Latin whose weight is at least this share of the
+/// Latin letters' is the text's: Latin words (names, commands, product
+/// names, lists of them) stand in text of every script, while a Russian
+/// or Japanese passage in an English article is rare and short.
+const OVER_LATIN: usize = 5;
 
 #[cfg(test)]
 mod tests {
