@@ -203,8 +203,8 @@ pub fn word_count(line: &str) -> usize {
         .count()
 }
 
-/// Whether the line ends like a sentence: a full stop that is not an
-/// ellipsis (closing quotes and brackets after it are looked through).
+/// Whether the line ends like a sentence: a full stop of any script that is
+/// not an ellipsis (closing quotes and brackets after it are looked through).
 pub fn ends_with_period(line: &str) -> bool {
     let t = line.trim_end().trim_end_matches([
         '"', '\'', '\u{201D}', '\u{2019}', '\u{00BB}', ')', ']', '*', ' ',
@@ -212,7 +212,11 @@ pub fn ends_with_period(line: &str) -> bool {
     if t.ends_with("...") || t.ends_with('\u{2026}') {
         return false;
     }
-    t.ends_with('.') || t.ends_with('\u{3002}')
+    // The ideographic and full-width stops, the Devanagari and Bengali
+    // danda, the Urdu full stop.
+    t.ends_with([
+        '.', '\u{3002}', '\u{FF0E}', '\u{FF61}', '\u{0964}', '\u{0965}', '\u{06D4}',
+    ])
 }
 
 /// Whether the line holds a web address.
