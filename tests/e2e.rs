@@ -522,3 +522,45 @@ fn short_ambiguous_texts_take_the_collection_language() {
         "{recs:?}"
     );
 }
+
+/// Articles in other scripts (written for these tests): each gets its
+/// language, the Chinese syndicated copy is found with its furniture, and
+/// none of the article lines is taken for furniture.
+#[test]
+fn world_languages() {
+    let dir = repo_root().join("tests/fixtures/world");
+    let recs = scan_ok(&dir);
+    let docs = of_type(&recs, "doc");
+    assert_eq!(docs.len(), 8);
+    for d in &docs {
+        let id = d["id"].as_str().unwrap();
+        assert_eq!(d["lang"].as_str(), id.get(..2), "{id}");
+    }
+    let copy = relation(&recs, "zh-port-fire.txt", "zh-port-fire-copy.txt");
+    assert_eq!(copy.as_deref(), Some("near_duplicate"));
+    let text = fs::read_to_string(dir.join("zh-port-fire-copy.txt")).unwrap();
+    let noise = noise_lines(&recs);
+    let blocks = &noise["zh-port-fire-copy.txt"];
+    let flagged = |n: u64| blocks.iter().any(|&(s, e)| s <= n && n <= e);
+    for (i, line) in text.lines().enumerate() {
+        let n = i as u64 + 1;
+        let furniture = [
+            "本报记者",
+            "2025年",
+            "相关阅读",
+            "责任编辑",
+            "分享到",
+            "版权所有",
+        ]
+        .iter()
+        .any(|f| line.starts_with(f));
+        if !line.trim().is_empty() {
+            assert_eq!(flagged(n), furniture, "line {n}: {line}");
+        }
+    }
+    for (id, blocks) in &noise {
+        if id != "zh-port-fire-copy.txt" {
+            assert!(blocks.is_empty(), "{id}: {blocks:?}");
+        }
+    }
+}
