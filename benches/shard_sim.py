@@ -125,12 +125,12 @@ class Sim:
         ctx = self.ctx()
         if not self.table(ctx, "lines", self.w / "lines"):
             return self.empty("linedf")
-        self.keep(ctx, "ldf", "SELECT key, COUNT(*) AS df FROM lines GROUP BY key HAVING COUNT(*) > 1")
+        self.keep(ctx, "ldf", "SELECT key, COUNT(*) AS df FROM lines GROUP BY key HAVING COUNT(*) > 1 OR (key & 1) = 1")
         for s in range(self.n):
             if not self.table(ctx, "lines_s", Path(self.t("lines", s))):
                 self.empty_file(self.t("linedf", s))
                 continue
-            self.copy(ctx, "SELECT DISTINCT l.key, g.df FROM lines_s l JOIN ldf g ON l.key = g.key",
+            self.copy(ctx, "SELECT DISTINCT g.key, g.df FROM lines_s l JOIN ldf g ON g.key = l.key OR g.key = (l.key | 1)",
                       self.t("linedf", s))
             ctx.deregister_table("lines_s")
 
@@ -230,13 +230,13 @@ class Sim:
                                f"UNION SELECT b AS seq, a % {self.n} AS part FROM tasks")
         self.table(ctx, "docs", self.w / "docs")
         self.table(ctx, "lines", self.w / "lines")
-        self.keep(ctx, "ldf", "SELECT key, COUNT(*) AS df FROM lines GROUP BY key HAVING COUNT(*) > 1")
+        self.keep(ctx, "ldf", "SELECT key, COUNT(*) AS df FROM lines GROUP BY key HAVING COUNT(*) > 1 OR (key & 1) = 1")
         for s in range(self.n):
             for name, sql in (
                 ("tasks", f"SELECT a, b FROM tasks WHERE a % {self.n} = {s}"),
                 ("docs", f"SELECT d.* FROM docs d JOIN need n ON d.seq = n.seq WHERE n.part = {s}"),
-                ("linedf", f"SELECT DISTINCT l.key, g.df FROM lines l JOIN need n ON l.seq = n.seq "
-                           f"JOIN ldf g ON l.key = g.key WHERE n.part = {s}"),
+                ("linedf", f"SELECT DISTINCT g.key, g.df FROM lines l JOIN need n ON l.seq = n.seq "
+                           f"JOIN ldf g ON g.key = l.key OR g.key = (l.key | 1) WHERE n.part = {s}"),
             ):
                 self.copy(ctx, sql, str(base / name / f"{s}.jsonl"))
 

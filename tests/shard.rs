@@ -264,3 +264,51 @@ fn missing_and_malformed_inputs_are_clear_errors() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("with itself"));
 }
+
+#[test]
+fn sharded_scan_sees_other_documents_headlines_as_scan_does() {
+    // A page whose link lines are the headlines of documents in other shards.
+    let w = tempfile::tempdir().unwrap();
+    let dir = w.path().join("in");
+    fs::create_dir_all(&dir).unwrap();
+    let b = "Floods close three schools in the valley";
+    let c = "The central bank holds its rate again";
+    let body = "The port authority closed the harbour after a fire broke out in a warehouse on Monday night.\n\nFirefighters needed six hours to bring the blaze under control, officials said.\n";
+    let page = format!("Harbour closed after warehouse fire\n\n{body}\n{b}\n{c}\n");
+    fs::write(dir.join("a.txt"), &page).unwrap();
+    fs::write(
+        dir.join("a-copy.txt"),
+        format!("Fire shuts the harbour\n\n{body}"),
+    )
+    .unwrap();
+    fs::write(
+        dir.join("b.txt"),
+        format!("{b}\n\nThree schools stayed shut on Tuesday as the river rose again.\n"),
+    )
+    .unwrap();
+    fs::write(
+        dir.join("c.txt"),
+        format!("{c}\n\nThe bank left its main rate unchanged for a third month.\n"),
+    )
+    .unwrap();
+    let out = String::from_utf8(
+        ok(&[
+            "scan",
+            &dir.display().to_string(),
+            "--format",
+            "jsonl",
+            "--quiet",
+        ])
+        .stdout,
+    )
+    .unwrap();
+    let a = out
+        .lines()
+        .find(|l| l.contains("\"type\":\"doc\"") && l.contains("\"id\":\"a.txt\""))
+        .expect("doc record of a.txt");
+    assert!(
+        a.contains("\"lines\":[7,8]") && a.contains("related_links"),
+        "{a}"
+    );
+    assert_same_as_scan(&dir, 3);
+}

@@ -799,13 +799,14 @@ pub fn finish(
 pub mod engine {
     use super::*;
 
-    /// Line document frequencies of lines in more than one document.
+    /// Line document frequencies of lines in more than one document, and of
+    /// every headline (a line that heads one document is news to the others).
     pub fn line_df(rows: impl IntoIterator<Item = LineRow>) -> FxHashMap<i64, u32> {
         let mut df: FxHashMap<i64, u32> = FxHashMap::default();
         for r in rows {
             *df.entry(r.key).or_insert(0) += 1;
         }
-        df.retain(|_, n| *n > 1);
+        df.retain(|&k, n| *n > 1 || LineStats::is_headline_key(to_u64(k)));
         df
     }
 
@@ -814,10 +815,11 @@ pub mod engine {
         df: &FxHashMap<i64, u32>,
         rows: impl IntoIterator<Item = &'a LineRow>,
     ) -> Vec<LineDf> {
+        // Each line is asked for twice: as a line and as a headline.
         let mut keys: Vec<i64> = rows
             .into_iter()
-            .filter(|r| df.contains_key(&r.key))
-            .map(|r| r.key)
+            .flat_map(|r| [r.key, to_i64(LineStats::headline_key(to_u64(r.key)))])
+            .filter(|k| df.contains_key(k))
             .collect();
         keys.sort_unstable();
         keys.dedup();

@@ -91,6 +91,7 @@ impl LineStats {
 
     /// The key under which a line is counted: a hash of its normalised
     /// letters and digits, or `None` for lines with nothing to compare.
+    /// Line keys are even; [`LineStats::headline_key`] of a key is odd.
     pub fn line_key(line: &str) -> Option<u64> {
         // FNV-1a of the words joined by single spaces, without the joined string.
         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -119,7 +120,20 @@ impl LineStats {
             any = true;
             w.bytes().for_each(|b| feed(b.to_ascii_lowercase()));
         }
-        any.then_some(h)
+        any.then_some(h & !1)
+    }
+
+    /// The key under which a document whose first line has the line key
+    /// `key` counts that line as its headline: `key` with its lowest bit set,
+    /// so that whoever holds the key of a line can ask whether it heads a
+    /// document.
+    pub fn headline_key(key: u64) -> u64 {
+        key | 1
+    }
+
+    /// Whether `key` is a [`LineStats::headline_key`].
+    pub fn is_headline_key(key: u64) -> bool {
+        key & 1 == 1
     }
 
     /// Counts the distinct lines of one document.
@@ -137,10 +151,17 @@ impl LineStats {
     /// ```
     /// use crossdup_text::LineStats;
     /// let keys = LineStats::document_keys("Share this\n\nshare THIS!\nBody text.\n");
-    /// assert_eq!(keys.len(), 2);
+    /// // Two lines, and the first of them once more as the headline.
+    /// assert_eq!(keys.len(), 3);
+    /// assert_eq!(keys.iter().filter(|&&k| LineStats::is_headline_key(k)).count(), 1);
     /// ```
     pub fn document_keys(text: &str) -> Vec<u64> {
         let mut seen: Vec<u64> = text.lines().filter_map(LineStats::line_key).collect();
+        // The headline: the first line with words, counted once more under
+        // its headline key.
+        if let Some(k) = text.lines().find_map(LineStats::line_key) {
+            seen.push(LineStats::headline_key(k));
+        }
         seen.sort_unstable();
         seen.dedup();
         seen
@@ -183,6 +204,14 @@ impl LineStats {
             .unwrap_or(0)
     }
 
+    /// How many documents of the collection have `line` as their first
+    /// line with words (their headline).
+    pub fn headline_count(&self, line: &str) -> u32 {
+        LineStats::line_key(line)
+            .and_then(|k| self.counts.get(&LineStats::headline_key(k)).copied())
+            .unwrap_or(0)
+    }
+
     /// How many documents were counted.
     pub fn documents(&self) -> u32 {
         self.docs
@@ -219,6 +248,7 @@ pub static DETECTORS: &[&dyn NoiseDetector] = &[
     &cues::CueDetector,
     &related::RelatedDetector,
     &headline::HeadlineDetector,
+    &headline::LinkDetector,
     &repeated::RepeatedDetector,
 ];
 
@@ -334,7 +364,7 @@ pub(crate) mod tests {
     #[test]
     fn line_keys_hash_the_words_joined_by_spaces() {
         let key = LineStats::line_key("  Share  this, ARTICLE!  ").unwrap();
-        assert_eq!(key, crate::util::hash64(b"share this article"));
+        assert_eq!(key, crate::util::hash64(b"share this article") & !1);
         assert_eq!(LineStats::line_key(" -- "), None);
     }
 

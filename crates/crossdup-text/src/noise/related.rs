@@ -8,9 +8,11 @@
 //! to the end of the document, or only other furniture follows it, all of it
 //! is flagged; in the middle of a document only the headlines that follow the
 //! heading without a blank line are, since a body's section heading may sit
-//! after a stray link line.
+//! after a stray link line. A short line over two or more headlines of other
+//! documents of the collection heads a block wherever it stands.
 
 use super::cues::{line_cues, CueTable, Positions};
+use super::headline::links_to_others;
 use super::repeated::is_repeated;
 use super::shape::{ends_with_period, headline_like, word_count};
 use super::{flag_lines, NoiseContext, NoiseDetector, NoiseFlag, NoiseKind};
@@ -62,6 +64,10 @@ fn loose_heading(table: &CueTable, line: &str) -> bool {
         && table.related_words(t) >= 2
 }
 
+/// Least number of other documents' headlines (see [`links_to_others`])
+/// that make a heading of the short line above them.
+const LINKED_MIN_ITEMS: usize = 2;
+
 /// Finds related-links blocks; see the module documentation.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct RelatedDetector;
@@ -79,7 +85,8 @@ impl NoiseDetector for RelatedDetector {
             .iter()
             .map(|m| m.as_ref().map(|m| (m.kind(), m.star_words)))
             .collect();
-        let furniture = |i: usize| cue_kind[i].is_some() || is_repeated(cx, &pos, i);
+        let link = links_to_others(cx, &pos);
+        let furniture = |i: usize| cue_kind[i].is_some() || link[i] || is_repeated(cx, &pos, i);
         let blank = |i: usize| cx.lines[i].is_blank(cx.text);
 
         let mut i = 0;
@@ -112,7 +119,7 @@ impl NoiseDetector for RelatedDetector {
                     Some((NoiseKind::RelatedLinks, _)) => {}
                     Some(_) => break,
                     None => {
-                        if !headline_like(cx.lines[j].text(cx.text)) {
+                        if !link[j] && !headline_like(cx.lines[j].text(cx.text)) {
                             break;
                         }
                     }
@@ -123,6 +130,19 @@ impl NoiseDetector for RelatedDetector {
             }
             // What follows the candidates: only furniture and blanks?
             let at_end = (j..n).all(|k| blank(k) || furniture(k));
+            // Two or more other documents' headlines right under it make a
+            // heading of any short line, wherever it stands.
+            let run: Vec<usize> = items
+                .iter()
+                .map(|&(k, _)| k)
+                .take_while(|&k| link[k] || cue_kind[k].is_some())
+                .collect();
+            if !heading && run.iter().filter(|&&k| link[k]).count() >= LINKED_MIN_ITEMS {
+                let last = run.last().copied().unwrap_or(i);
+                out.push(flag_lines(cx, i, last, NoiseKind::RelatedLinks));
+                i = last + 1;
+                continue;
+            }
             if !heading {
                 // A heading known by its vocabulary only: it must head a
                 // list of headlines that ends the page.
