@@ -33,6 +33,7 @@ import io
 import json
 import os
 import random
+import re
 import sys
 import tarfile
 import urllib.request
@@ -58,6 +59,22 @@ PARAS = 3
 PER_PARA = 3
 HEADLINE_PROBES = 40
 PARA_PROBES = 30
+
+
+HTTP_JUNK = re.compile(r"Content-Length:|Connection: close|\bGMT\b")
+
+
+NON_LATIN = {"ar", "bg", "bn", "el", "fa", "he", "hi", "ja", "ko", "ru", "sr", "ta", "th", "uk",
+             "ur", "zh"}
+
+
+def latin_heavy(lang, s):
+    """Whether a sentence of a language written in another script is a fifth or more Latin."""
+    if lang not in NON_LATIN:
+        return False
+    letters = [c for c in s if c.isalpha()]
+    latin = sum(1 for c in letters if c.isascii())
+    return bool(letters) and latin * 5 >= len(letters)
 
 
 def sentences(lang):
@@ -107,7 +124,12 @@ def build():
         print("no furniture yet for", " ".join(missing), "- skipped", file=sys.stderr)
     for lang in langs:
         rng = random.Random(f"world-dev {lang}")
-        pool = [s.strip() for s in sentences(lang) if s.strip()]
+        # Some samples carry scraped HTTP headers ("Date: ... GMT Connection: close
+        # Content-Length: ..."), the same in many sentences: left out, they are no article.
+        # And in a language of another script, sentences mostly in Latin letters are
+        # scraped page furniture (one Urdu sample repeats "Read More Latest News from ...").
+        pool = [s.strip() for s in sentences(lang)
+                if s.strip() and not HTTP_JUNK.search(s) and not latin_heavy(lang, s)]
         cut = min(700, len(pool) * 3 // 5)
         lo, hi = (15, 120) if lang in UNSPACED else (6, 45)
         body = [s for s in pool[:cut] if lo <= size(lang, s) <= hi]

@@ -49,6 +49,9 @@ pub struct Token {
 }
 
 const RULES_TSV: &str = include_str!("../../../data/stem/rules.tsv");
+/// Stop words of our own, added to the `stop-words` crate's list of the
+/// language (`data/stop/LANG.txt`, one word a line, `#` comments).
+const EXTRA_STOP: &[(&str, &str)] = &[("ur", include_str!("../../../data/stop/ur.txt"))];
 const SERBIAN_TSV: &str = include_str!("../../../data/translit/sr.tsv");
 
 /// How a language's words are folded to stems.
@@ -262,11 +265,19 @@ pub fn stop_words(lang: Lang) -> &'static FxHashSet<String> {
         Lang::ALL
             .iter()
             .map(|l| {
+                let extra = EXTRA_STOP
+                    .iter()
+                    .filter(|(code, _)| *code == l.code())
+                    .flat_map(|(_, list)| list.lines())
+                    .map(str::trim)
+                    .filter(|w| !w.is_empty() && !w.starts_with('#'));
                 rules()[l.index()]
                     .stop_list
                     .and_then(stop_words::lookup)
                     .unwrap_or(&[])
                     .iter()
+                    .copied()
+                    .chain(extra)
                     .flat_map(|w| {
                         // "l'" style entries split like our tokens do.
                         normalize(w)
@@ -611,5 +622,8 @@ mod tests {
         assert!(is_stop_word("della", Lang::It));
         assert!(is_stop_word("und", Lang::De));
         assert!(!is_stop_word("drone", Lang::En));
+        // Urdu from data/stop/ur.txt, normalised as tokens are.
+        let ke = crate::normalize::normalize("کے").text;
+        assert!(is_stop_word(&ke, Lang::Ur));
     }
 }
