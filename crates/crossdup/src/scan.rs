@@ -378,37 +378,77 @@ fn bridge_translations(
 }
 
 /// How far below a document's best translation partner (in one language)
-/// another partner may score and still be reported.
-pub const TRANSLATION_MARGIN: f32 = 0.05;
+/// another partner may score and still be reported, if it is covered at least
+/// as fully as the best on both sides.
+///
+/// Families of similar documents (Debian's `libfoo1`, `libfoo-dev` and
+/// `libfoo-doc`, sibling man pages) put several near-identical candidates
+/// within a few hundredths of each other; the true partner scores about
+/// 0.02-0.05 above its siblings and covers as much or more of both texts.
+pub const TRANSLATION_MARGIN: f32 = 0.02;
 
 /// Keeps, for every document and every other language, the best translation
-/// partner and those close to it. A weaker partner that is a copy of the best
-/// is not lost: the copy pair joins it to the same cluster.
+/// partner and the partners that match it: those within `margin` of its score
+/// whose alignment covers at least as much of both texts, and exact copies of
+/// the best. A weaker partner that is a near duplicate or rewrite of the best
+/// is not reported as a translation (on families of similar documents such
+/// partners are mostly siblings, not versions), but the copy pair joins it to
+/// the same cluster.
 pub fn keep_best_translations(pairs: Vec<PairRecord>, margin: f32) -> Vec<PairRecord> {
-    // (doc, other language) -> (best score, best partner)
-    let mut best: FxHashMap<(&str, &str), (f32, &str)> = FxHashMap::default();
+    /// Coverage compares equal within this (rounding in records read back).
+    const EPS: f32 = 1e-4;
+    struct Best<'a> {
+        score: f32,
+        partner: &'a str,
+        // coverage of the document itself and of its partner
+        own: f32,
+        other: f32,
+    }
+    // (doc, other language) -> its best partner
+    let mut best: FxHashMap<(&str, &str), Best> = FxHashMap::default();
     for p in pairs.iter().filter(|p| p.relation == "translation") {
-        for (x, y, ly) in [(&p.a, &p.b, &p.lang_b), (&p.b, &p.a, &p.lang_a)] {
-            let e = best
-                .entry((x.as_str(), ly.as_str()))
-                .or_insert((f32::MIN, y.as_str()));
-            if p.score > e.0 {
-                *e = (p.score, y.as_str());
+        for (x, y, ly, cx, cy) in [
+            (&p.a, &p.b, &p.lang_b, p.coverage_a, p.coverage_b),
+            (&p.b, &p.a, &p.lang_a, p.coverage_b, p.coverage_a),
+        ] {
+            let e = best.entry((x.as_str(), ly.as_str())).or_insert(Best {
+                score: f32::MIN,
+                partner: y.as_str(),
+                own: 0.0,
+                other: 0.0,
+            });
+            if p.score > e.score {
+                *e = Best {
+                    score: p.score,
+                    partner: y.as_str(),
+                    own: cx,
+                    other: cy,
+                };
             }
         }
     }
+    let exact: rustc_hash::FxHashSet<(&str, &str)> = pairs
+        .iter()
+        .filter(|p| p.relation == "exact")
+        .flat_map(|p| [(p.a.as_str(), p.b.as_str()), (p.b.as_str(), p.a.as_str())])
+        .collect();
     let keep: Vec<bool> = pairs
         .iter()
         .map(|p| {
             if p.relation != "translation" {
                 return true;
             }
-            [(&p.a, &p.b, &p.lang_b), (&p.b, &p.a, &p.lang_a)]
-                .iter()
-                .all(|(x, y, ly)| {
-                    let (s, b) = best[&(x.as_str(), ly.as_str())];
-                    p.score >= s - margin || b == y.as_str()
-                })
+            [
+                (&p.a, &p.b, &p.lang_b, p.coverage_a, p.coverage_b),
+                (&p.b, &p.a, &p.lang_a, p.coverage_b, p.coverage_a),
+            ]
+            .iter()
+            .all(|&(x, y, ly, cx, cy)| {
+                let b = &best[&(x.as_str(), ly.as_str())];
+                b.partner == y.as_str()
+                    || exact.contains(&(b.partner, y.as_str()))
+                    || (p.score >= b.score - margin && cx >= b.own - EPS && cy >= b.other - EPS)
+            })
         })
         .collect();
     pairs
