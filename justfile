@@ -7,10 +7,18 @@ bin := "target/release/crossdup"
 test:
     cargo test --workspace
 
-# Formatting check and clippy with warnings as errors, as CI does.
+# Formatting check, clippy and the documentation with warnings as errors, as CI does.
 lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
+    RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
+
+# Install the binary, its bash completion and its manual pages for this user.
+install:
+    cargo install --path crates/crossdup-cli
+    mkdir -p ~/.local/share/bash-completion/completions ~/.local/share/man/man1
+    crossdup completions bash > ~/.local/share/bash-completion/completions/crossdup
+    crossdup man --out ~/.local/share/man/man1
 
 # Scan the shipped sample collection and print a table.
 demo:

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crossdup::text::analyze::{analyze, AnalyzeOptions};
@@ -26,35 +26,91 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Find copies, rewrites and translations of news articles across a collection.
 #[derive(Parser)]
-#[command(name = "crossdup", version, about)]
+#[command(name = "crossdup", version, after_help = TOP_EXAMPLES)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
+/// The examples under `crossdup --help`. Every line of every `after_help`
+/// that starts with `crossdup ` is parsed by a unit test below.
+const TOP_EXAMPLES: &str = "\
+Examples:
+  crossdup scan data/samples --format table
+  crossdup index add --index archive data/samples
+  crossdup check --index archive data/samples/it/harbour-fire.txt
+  crossdup serve --index archive --listen 127.0.0.1:7878
+  crossdup completions bash > ~/.local/share/bash-completion/completions/crossdup
+
+The user's guide, with every option and the service's endpoints: docs/guide.md";
+
 #[derive(Subcommand)]
 enum Command {
     /// Scan files, folders or JSON Lines for copies of each other, and report noise.
+    #[command(after_help = "Example:\n  crossdup scan data/samples --format table --clusters")]
     Scan(ScanArgs),
     /// Print an article without its syndication noise.
+    #[command(
+        after_help = "Example:\n  crossdup clean --show-noise data/samples/en/tram-line-vote-syndicated.txt"
+    )]
     Clean(CleanArgs),
     /// Align two texts sentence by sentence (a hunalign-compatible aligner).
+    #[command(
+        after_help = "Example:\n  crossdup align data/samples/en/harbour-fire.txt data/samples/it/harbour-fire.txt"
+    )]
     Align(align::AlignArgs),
     /// Manage a persistent index (archive) of documents.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Example:\n  crossdup index add --index archive data/samples"
+    )]
     Index(IndexCommand),
     /// Check documents against an index: their copies, rewrites and translations.
+    #[command(
+        after_help = "Example:\n  crossdup check --index archive data/samples/it/harbour-fire.txt --format table"
+    )]
     Check(CheckArgs),
     /// Serve an index over HTTP/JSON: add, check, get and delete articles.
+    #[command(after_help = "Example:\n  crossdup serve --index archive --listen 127.0.0.1:7878")]
     Serve(serve::ServeArgs),
     /// Run a scan as stages over shards, for a cluster's query engine (docs/scaling.md).
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Example:\n  crossdup shard split data/samples --shards 2 --dir work"
+    )]
     Shard(shard::ShardCommand),
+    /// Print a shell completion script on standard output.
+    #[command(after_help = "Example:\n  \
+        crossdup completions bash > ~/.local/share/bash-completion/completions/crossdup\n  \
+        crossdup completions zsh > ~/.zfunc/_crossdup\n  \
+        crossdup completions fish > ~/.config/fish/completions/crossdup.fish")]
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) on standard output, or write one page per command.
+    #[command(after_help = "Example:\n  \
+        crossdup man > crossdup.1 && man -l crossdup.1\n  \
+        crossdup man --out /usr/local/share/man/man1")]
+    Man(ManArgs),
+}
+
+#[derive(clap::Args)]
+struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    shell: clap_complete::Shell,
+}
+
+#[derive(clap::Args)]
+struct ManArgs {
+    /// Write crossdup.1 and a page for each subcommand (crossdup-scan.1 ...)
+    /// into this folder instead of printing crossdup.1.
+    #[arg(long)]
+    out: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
 enum IndexCommand {
     /// Add files, folders or JSON Lines to the index (creating it if needed).
+    #[command(after_help = "Example:\n  crossdup index add --index archive data/samples")]
     Add {
         /// Index folder.
         #[arg(long)]
@@ -70,6 +126,9 @@ enum IndexCommand {
         quiet: bool,
     },
     /// Delete documents by id.
+    #[command(
+        after_help = "Example:\n  crossdup index delete --index archive en/tram-line-vote.txt"
+    )]
     Delete {
         /// Index folder.
         #[arg(long)]
@@ -79,6 +138,7 @@ enum IndexCommand {
         ids: Vec<String>,
     },
     /// Print document counts per language and the index size.
+    #[command(after_help = "Example:\n  crossdup index stats --index archive")]
     Stats {
         /// Index folder.
         #[arg(long)]
@@ -172,6 +232,8 @@ fn main() -> ExitCode {
         Command::Check(a) => run_check(a),
         Command::Serve(a) => serve::run(a),
         Command::Shard(c) => shard::run(c),
+        Command::Completions(a) => run_completions(a),
+        Command::Man(a) => run_man(a),
     };
     match r {
         Ok(code) => ExitCode::from(code),
@@ -205,6 +267,34 @@ fn parse_lang(l: &Option<String>) -> Result<Option<Lang>> {
             .map(Some)
             .map_err(|e| UsageError(e.to_string()).into()),
     }
+}
+
+/// Prints the completion script for `args.shell`, generated from the clap
+/// definitions above.
+fn run_completions(args: CompletionsArgs) -> Result<u8> {
+    let mut out = io::stdout().lock();
+    clap_complete::generate(args.shell, &mut Cli::command(), "crossdup", &mut out);
+    out.flush()?;
+    Ok(0)
+}
+
+/// Prints `crossdup.1`, or writes it and one page per subcommand into
+/// `args.out`.
+fn run_man(args: ManArgs) -> Result<u8> {
+    let cmd = Cli::command();
+    match &args.out {
+        None => {
+            let mut out = io::stdout().lock();
+            clap_mangen::Man::new(cmd).render(&mut out)?;
+            out.flush()?;
+        }
+        Some(dir) => {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+            clap_mangen::generate_to(cmd, dir)
+                .with_context(|| format!("writing manual pages to {}", dir.display()))?;
+        }
+    }
+    Ok(0)
 }
 
 fn run_scan(args: ScanArgs) -> Result<u8> {
@@ -562,5 +652,181 @@ impl Timings {
             parts.join(", "),
             self.start.elapsed().as_secs_f64()
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The command lines the documentation shows must parse: the examples
+    //! of every `--help` and every `crossdup` line in a code block of the
+    //! README and the user's guide (blocks marked `text` hold synopses with
+    //! placeholders and are left out).
+
+    use super::*;
+
+    /// Splits a shell command line into words: single and double quotes,
+    /// backslash escapes; stops at a comment, a redirection or a pipe.
+    fn words(line: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut cur = String::new();
+        let mut started = false;
+        let mut chars = line.chars().peekable();
+        let mut quote: Option<char> = None;
+        while let Some(c) = chars.next() {
+            match (quote, c) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), c) => cur.push(c),
+                (None, '\'' | '"') => {
+                    quote = Some(c);
+                    started = true;
+                }
+                (None, '\\') => {
+                    if let Some(n) = chars.next() {
+                        cur.push(n);
+                        started = true;
+                    }
+                }
+                (None, c) if c.is_whitespace() => {
+                    if started {
+                        out.push(std::mem::take(&mut cur));
+                        started = false;
+                    }
+                }
+                (None, '#' | '>' | '<' | '|' | '&' | ';') if !started => break,
+                (None, c) => {
+                    cur.push(c);
+                    started = true;
+                }
+            }
+        }
+        if started {
+            out.push(cur);
+        }
+        out
+    }
+
+    /// The argument vector of a documented command line, if it runs
+    /// crossdup (`crossdup ...`, `$ crossdup ...` or `cargo run --release -- ...`).
+    fn command_line(line: &str) -> Option<Vec<String>> {
+        let line = line.trim().trim_start_matches("$ ");
+        let rest = if let Some(r) = line.strip_prefix("cargo run --release -- ") {
+            r
+        } else {
+            line.strip_prefix("crossdup ")?
+        };
+        let mut v = vec!["crossdup".to_string()];
+        v.extend(words(rest));
+        Some(v)
+    }
+
+    /// Every crossdup command line in the fenced code blocks of a Markdown
+    /// file, with its line number (continuation lines joined).
+    fn documented_commands(path: &str) -> Vec<(usize, Vec<String>)> {
+        let full = format!("{}/../../{path}", env!("CARGO_MANIFEST_DIR"));
+        let md = std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{full}: {e}"));
+        let mut found = Vec::new();
+        let mut block: Option<String> = None;
+        let mut pending: Option<(usize, String)> = None;
+        for (k, line) in md.lines().enumerate() {
+            let t = line.trim_start();
+            if let Some(info) = t.strip_prefix("```") {
+                block = match block {
+                    None => Some(info.trim().to_string()),
+                    Some(_) => None,
+                };
+                continue;
+            }
+            let Some(lang) = &block else { continue };
+            if lang == "text" || lang == "json" || lang == "rust" || lang == "toml" {
+                continue;
+            }
+            let (start, mut text) = match pending.take() {
+                Some((s, prev)) => (s, prev + " " + t),
+                None => (k + 1, t.to_string()),
+            };
+            if text.ends_with('\\') {
+                text.pop();
+                pending = Some((start, text));
+                continue;
+            }
+            if let Some(args) = command_line(&text) {
+                found.push((start, args));
+            }
+        }
+        found
+    }
+
+    fn assert_parses(what: &str, args: &[String]) {
+        if let Err(e) = Cli::try_parse_from(args) {
+            // `--help` and `--version` are documented too, and "fail" to parse.
+            use clap::error::ErrorKind::{DisplayHelp, DisplayVersion};
+            if !matches!(e.kind(), DisplayHelp | DisplayVersion) {
+                panic!("{what}: {args:?} does not parse:\n{e}");
+            }
+        }
+    }
+
+    #[test]
+    fn words_split_like_a_shell() {
+        assert_eq!(
+            words(r#"scan 'a b' "c d" e\ f > out.jsonl"#),
+            ["scan", "a b", "c d", "e f"]
+        );
+        assert_eq!(
+            words("check --index x a.txt   # comment"),
+            ["check", "--index", "x", "a.txt"]
+        );
+        assert_eq!(words("a|b"), ["a|b"]);
+        assert!(command_line("curl -s $B/health").is_none());
+        assert_eq!(command_line("$ crossdup man").unwrap(), ["crossdup", "man"]);
+    }
+
+    #[test]
+    fn readme_and_guide_commands_parse() {
+        for file in ["README.md", "docs/guide.md"] {
+            let cmds = documented_commands(file);
+            assert!(
+                cmds.len() >= 5,
+                "{file}: only {} commands found",
+                cmds.len()
+            );
+            for (line, args) in cmds {
+                assert_parses(&format!("{file}:{line}"), &args);
+            }
+        }
+    }
+
+    #[test]
+    fn help_examples_parse() {
+        fn walk(cmd: &clap::Command, path: &str, n: &mut usize) {
+            let help = cmd.get_after_help().map(|h| h.to_string());
+            let top = cmd.get_name() == "crossdup";
+            assert!(
+                help.is_some() || cmd.get_name() == "help",
+                "{path} has no example in its --help"
+            );
+            for line in help.unwrap_or_default().lines() {
+                if let Some(args) = command_line(line) {
+                    assert_parses(&format!("`{path} --help`"), &args);
+                    *n += 1;
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                let p = if top {
+                    format!("crossdup {}", sub.get_name())
+                } else {
+                    format!("{path} {}", sub.get_name())
+                };
+                walk(sub, &p, n);
+            }
+        }
+        let mut n = 0;
+        walk(&Cli::command(), "crossdup", &mut n);
+        assert!(n >= 20, "only {n} examples");
+    }
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
     }
 }

@@ -28,8 +28,12 @@ use crate::parse_lang;
 #[derive(Subcommand)]
 pub enum ShardCommand {
     /// Number the documents in input order and deal them to shards: DIR/docs/S.jsonl, DIR/split.json.
+    #[command(after_help = "Example:\n  crossdup shard split data/samples --shards 2 --dir work")]
     Split(SplitArgs),
     /// The distinct line keys of a shard's documents (for line frequencies).
+    #[command(
+        after_help = "Example:\n  crossdup shard lines --docs work/docs/0.jsonl --out work/lines/0.jsonl"
+    )]
     Lines {
         /// A shard's documents (from `split`).
         #[arg(long)]
@@ -39,14 +43,21 @@ pub enum ShardCommand {
         out: PathBuf,
     },
     /// Analyse a shard: doc records and candidate-search terms.
+    #[command(
+        after_help = "Example:\n  crossdup shard analyze --docs work/docs/0.jsonl --line-df work/linedf/0.jsonl --documents 7 --meta work/meta/0.jsonl --terms work/terms/0.jsonl"
+    )]
     Analyze(AnalyzeArgs),
     /// Print the parameters of candidate search for the engine (JSON).
+    #[command(after_help = "Example:\n  crossdup shard plan --profiles 7")]
     Plan {
         /// Number of analysed documents (metadata rows without an error).
         #[arg(long)]
         profiles: u32,
     },
     /// A shard's document norms in both candidate indexes.
+    #[command(
+        after_help = "Example:\n  crossdup shard norms --term-df work/termdf/0.jsonl --plan work/plan.json --out work/norms/0.jsonl"
+    )]
     Norms {
         /// The shard's terms with document frequencies, cut at the plan's max_df.
         #[arg(long)]
@@ -59,6 +70,9 @@ pub enum ShardCommand {
         out: PathBuf,
     },
     /// Exact top-k candidates of a shard's documents from the engine's bucket join.
+    #[command(
+        after_help = "Example:\n  crossdup shard candidates --evidence work/evidence/0.jsonl --plan work/plan.json --out work/cands/0.jsonl"
+    )]
     Candidates {
         /// Evidence rows for the shard's query documents.
         #[arg(long)]
@@ -71,8 +85,14 @@ pub enum ShardCommand {
         out: PathBuf,
     },
     /// Align and judge pairs of documents: pair records.
+    #[command(
+        after_help = "Example:\n  crossdup shard verify --tasks work/verify/tasks/0.jsonl --docs work/verify/docs/0.jsonl --line-df work/verify/linedf/0.jsonl --documents 7 --out work/pairs/0.jsonl"
+    )]
     Verify(VerifyArgs),
     /// Keep the best translations, and list pairs of translations of one document to verify.
+    #[command(
+        after_help = "Example:\n  crossdup shard bridge --pairs work/pairs/0.jsonl work/pairs/1.jsonl --meta work/meta/0.jsonl work/meta/1.jsonl --kept work/kept.jsonl --tasks work/bridge.jsonl"
+    )]
     Bridge {
         /// Pair records from `verify`.
         #[arg(long, num_args = 1.., required = true)]
@@ -88,8 +108,12 @@ pub enum ShardCommand {
         tasks: PathBuf,
     },
     /// Merge the kept and bridged pairs, number clusters, print what `scan --format jsonl` prints.
+    #[command(
+        after_help = "Example:\n  crossdup shard finish --pairs work/kept.jsonl --meta work/meta/0.jsonl work/meta/1.jsonl --clusters"
+    )]
     Finish(FinishArgs),
     /// Run one of the engine's steps in this process (the reference for a real engine).
+    #[command(after_help = "Example:\n  crossdup shard engine line-df --dir work --shards 2")]
     Engine(EngineArgs),
 }
 
@@ -360,7 +384,7 @@ fn run_finish(a: FinishArgs) -> Result<u8> {
     Ok(if done.failures.is_empty() { 0 } else { 1 })
 }
 
-/// W/<name>/<shard>.jsonl
+/// `W/<name>/<shard>.jsonl`
 fn table(dir: &Path, name: &str, s: usize) -> PathBuf {
     dir.join(name).join(format!("{s}.jsonl"))
 }

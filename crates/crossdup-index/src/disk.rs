@@ -1357,7 +1357,7 @@ pub const MERGE_FAN_IN: usize = 4;
 /// piled up for every check to search. With levels from 100 documents, each
 /// document is rewritten a few times on its way up (about log4 of the index
 /// size over 100), and a level keeps at most 3 segments. Fan-ins of 3 and 8
-/// were slower (see the README).
+/// were slower (see docs/benchmarks.md).
 pub fn merge_policy() -> LogMergePolicy {
     let mut p = LogMergePolicy::default();
     p.set_min_layer_size(MERGE_MIN_LEVEL_DOCS);

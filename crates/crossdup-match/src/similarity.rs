@@ -82,8 +82,8 @@ fn bloom<'a>(keys: impl IntoIterator<Item = &'a u64>) -> u64 {
     keys.into_iter().fold(0u64, |acc, &k| acc | key_bit(k))
 }
 
-/// A 256-bit screen of a key set (four words; [`key_bit`] of a key is its
-/// bit in its word, so that the words OR-ed together are its [`bloom`]).
+/// A 256-bit screen of a key set (four words; `key_bit` of a key is its
+/// bit in its word, so that the words OR-ed together are its `bloom`).
 pub type WideScreen = [u64; 4];
 
 /// The word and bit of a key in a [`WideScreen`].
