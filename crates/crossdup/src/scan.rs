@@ -1,7 +1,7 @@
 //! Batch scans: every document against every other, through candidate search.
 
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crossdup_index::{Groups, MemIndex};
 use crossdup_match::{compare, mono_terms, pivot_terms, profile, Profile, VerdictParams};
@@ -387,6 +387,15 @@ fn bridge_translations(
 /// 0.02-0.05 above its siblings and covers as much or more of both texts.
 pub const TRANSLATION_MARGIN: f32 = 0.02;
 
+/// A pair seen from each of its documents: (document, partner, partner's
+/// language, the document's coverage, the partner's coverage).
+fn sides(p: &PairRecord) -> [(&str, &str, &str, f32, f32); 2] {
+    [
+        (&p.a, &p.b, &p.lang_b, p.coverage_a, p.coverage_b),
+        (&p.b, &p.a, &p.lang_a, p.coverage_b, p.coverage_a),
+    ]
+}
+
 /// Keeps, for every document and every other language, the best translation
 /// partner and the partners that match it: those within `margin` of its score
 /// whose alignment covers at least as much of both texts, and exact copies of
@@ -407,27 +416,24 @@ pub fn keep_best_translations(pairs: Vec<PairRecord>, margin: f32) -> Vec<PairRe
     // (doc, other language) -> its best partner
     let mut best: FxHashMap<(&str, &str), Best> = FxHashMap::default();
     for p in pairs.iter().filter(|p| p.relation == "translation") {
-        for (x, y, ly, cx, cy) in [
-            (&p.a, &p.b, &p.lang_b, p.coverage_a, p.coverage_b),
-            (&p.b, &p.a, &p.lang_a, p.coverage_b, p.coverage_a),
-        ] {
-            let e = best.entry((x.as_str(), ly.as_str())).or_insert(Best {
+        for (x, y, ly, cx, cy) in sides(p) {
+            let e = best.entry((x, ly)).or_insert(Best {
                 score: f32::MIN,
-                partner: y.as_str(),
+                partner: y,
                 own: 0.0,
                 other: 0.0,
             });
             if p.score > e.score {
                 *e = Best {
                     score: p.score,
-                    partner: y.as_str(),
+                    partner: y,
                     own: cx,
                     other: cy,
                 };
             }
         }
     }
-    let exact: rustc_hash::FxHashSet<(&str, &str)> = pairs
+    let exact: FxHashSet<(&str, &str)> = pairs
         .iter()
         .filter(|p| p.relation == "exact")
         .flat_map(|p| [(p.a.as_str(), p.b.as_str()), (p.b.as_str(), p.a.as_str())])
@@ -438,15 +444,10 @@ pub fn keep_best_translations(pairs: Vec<PairRecord>, margin: f32) -> Vec<PairRe
             if p.relation != "translation" {
                 return true;
             }
-            [
-                (&p.a, &p.b, &p.lang_b, p.coverage_a, p.coverage_b),
-                (&p.b, &p.a, &p.lang_a, p.coverage_b, p.coverage_a),
-            ]
-            .iter()
-            .all(|&(x, y, ly, cx, cy)| {
-                let b = &best[&(x.as_str(), ly.as_str())];
-                b.partner == y.as_str()
-                    || exact.contains(&(b.partner, y.as_str()))
+            sides(p).iter().all(|&(x, y, ly, cx, cy)| {
+                let b = &best[&(x, ly)];
+                b.partner == y
+                    || exact.contains(&(b.partner, y))
                     || (p.score >= b.score - margin && cx >= b.own - EPS && cy >= b.other - EPS)
             })
         })
